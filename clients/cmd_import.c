@@ -19,6 +19,7 @@
 #define BATCH_BYTES (16u << 20)
 #define MAX_SHOWN_ERRORS 50
 #define RETRIES 6
+#define RETRIES_UNREACHABLE 3
 
 enum fmt { FMT_NDJSON, FMT_CSV };
 
@@ -173,7 +174,8 @@ static int send_batch(struct importer *im)
                            NULL, &res);
         if (rc == 0 && res.status != 503 && res.status != 504)
             break;
-        if (attempt + 1 >= RETRIES) {
+        /* 503/504: the engine is restarting, worth waiting for; no gateway at all: fail soon. */
+        if (attempt + 1 >= (rc ? RETRIES_UNREACHABLE : RETRIES)) {
             httpc_report_error("import", &res);
             httpc_response_release(&res);
             return -1;

@@ -132,18 +132,41 @@ int proto_unpack(const void *buf, size_t len, const struct proto_limits *lim,
                  msgpack_unpacked *out)
 {
     size_t off = 0;
+    char *copy;
     int rc = proto_check(buf, len, lim);
 
     if (rc)
         return rc;
-    switch (msgpack_unpack_next(out, buf, len, &off)) {
+    /*
+     * msgpack_unpack_next() leaves str, bin and ext objects pointing into the input. To keep the
+     * promise of proto.h (nothing borrowed from buf), unpack a private copy and let the zone
+     * free it with the objects.
+     */
+    copy = malloc(len);
+    if (!copy)
+        return -ENOMEM;
+    memcpy(copy, buf, len);
+    switch (msgpack_unpack_next(out, copy, len, &off)) {
     case MSGPACK_UNPACK_SUCCESS:
+        /* A lone scalar or string needs no zone, so msgpack-c may not have made one. */
+        if (!out->zone)
+            out->zone = msgpack_zone_new(MSGPACK_ZONE_CHUNK_SIZE);
+        if (!out->zone || !msgpack_zone_push_finalizer(out->zone, free, copy)) {
+            free(copy);
+            msgpack_unpacked_destroy(out);
+            msgpack_unpacked_init(out);
+            return -ENOMEM;
+        }
         return off == len ? 0 : SM_EBADREQ;
     case MSGPACK_UNPACK_NOMEM_ERROR:
-        return -ENOMEM;
+        rc = -ENOMEM;
+        break;
     default:
-        return SM_EBADREQ;
+        rc = SM_EBADREQ;
+        break;
     }
+    free(copy);
+    return rc;
 }
 
 const msgpack_object *proto_map_get(const msgpack_object *obj, const char *key)

@@ -43,7 +43,8 @@ int proto_check(const void *buf, size_t len, const struct proto_limits *lim);
 /*
  * proto_check() then msgpack_unpack() into out (caller initialised it with
  * msgpack_unpacked_init() and releases it with msgpack_unpacked_destroy()).
- * The objects in out borrow nothing from buf (msgpack-c copies into its zone).
+ * The objects in out borrow nothing from buf: str, bin and ext payloads live in a copy owned by
+ * out's zone (msgpack-c itself would point them into buf), so buf may be freed at once.
  */
 int proto_unpack(const void *buf, size_t len, const struct proto_limits *lim,
                  msgpack_unpacked *out);

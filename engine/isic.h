@@ -30,5 +30,7 @@ const char *isic_name(const char *code);
 /* Deepest level at which two valid codes agree: ISIC_NONE (different sections) .. ISIC_CLASS. */
 enum isic_level isic_common_level(const char *a, const char *b);
 const char *isic_level_name(enum isic_level l); /* "none", "section", ... */
+/* Level of one code by its length: "C" section .. "C3290" class; ISIC_NONE if invalid. */
+enum isic_level isic_level_of(const char *code, size_t n);
 
 #endif

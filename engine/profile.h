@@ -98,6 +98,13 @@ int profile_decode(const msgpack_object *obj, const struct profile_limits *lim, 
                    struct profile *p, struct sm_error *e);
 
 /*
+ * Like profile_decode (allow_stamps false) for a profile addressed by id, as profile.put is:
+ * the map's "id", if present, must equal id (else SM_EINVAL naming "id"); if absent, id is used.
+ */
+int profile_decode_with_id(const msgpack_object *obj, const struct profile_limits *lim,
+                           const char *id, size_t id_len, struct profile *p, struct sm_error *e);
+
+/*
  * Encode the canonical msgpack map of p (fields in a fixed order, absent optional fields
  * omitted). with_contact=false leaves "contact" out (the public view).
  */

@@ -1,0 +1,286 @@
+/*
+ * ops_profile.c - the profile.* operations of docs/protocol.md: create, put, get, delete, import.
+ *
+ * Validation happens before any write, so a request that fails on bad input has touched nothing;
+ * the writer also runs every request in its own nested transaction, so a storage or hook error
+ * midway (e.g. in the middle of an import) undoes that request alone.
+ */
+#include "sm.h"
+
+#include "ops.h"
+
+#include "log.h"
+
+static const struct profile_limits *limits(const struct ops_ctx *c)
+{
+    return c->info && c->info->limits ? c->info->limits : &profile_default_limits;
+}
+
+/* {"op": what, "id": id} on topic "profile". */
+static int emit_profile(struct ops_ctx *c, const char *what, const char *id)
+{
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    int rc = -ENOMEM;
+
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    if (msgpack_pack_map(&pk, 2) || proto_pack_cstr(&pk, "op") || proto_pack_cstr(&pk, what) ||
+        proto_pack_cstr(&pk, "id") || proto_pack_cstr(&pk, id))
+        goto out;
+    rc = ops_emit(c, "profile", sb.data, sb.size);
+out:
+    msgpack_sbuffer_destroy(&sb);
+    return rc;
+}
+
+static int want_map_body(struct ops_ctx *c, const msgpack_object *body, const char *what)
+{
+    if (body->type != MSGPACK_OBJECT_MAP)
+        return sm_error_set(&c->err, SM_EBADREQ, "", "body must be a map with %s", what);
+    return 0;
+}
+
+/* body.id: a valid profile id (borrowed from the request). */
+static int want_id(struct ops_ctx *c, const msgpack_object *body, const char **id, size_t *n)
+{
+    const msgpack_object *o = proto_map_get(body, "id");
+
+    if (!o || o->type != MSGPACK_OBJECT_STR || !profile_id_valid(o->via.str.ptr, o->via.str.size))
+        return sm_error_set(&c->err, SM_EINVAL, "id",
+                            "must be 1 to %d characters of A-Z a-z 0-9 . _ : -", PROFILE_ID_MAX);
+    *id = o->via.str.ptr;
+    *n = o->via.str.size;
+    return 0;
+}
+
+static int not_found(struct ops_ctx *c)
+{
+    return sm_error_set(&c->err, SM_ENOTFOUND, "id", "no profile with this id");
+}
+
+static int op_create(struct ops_ctx *c, const msgpack_object *body)
+{
+    struct profile p;
+    int rc;
+
+    rc = profile_decode(body, limits(c), false, &p, &c->err);
+    if (rc)
+        return rc;
+    rc = store_profile_put(c->txn, &p, STORE_PUT_CREATE, c->now_ms, NULL);
+    if (rc == SM_ECONFLICT)
+        rc = sm_error_set(&c->err, SM_ECONFLICT, "id", "a profile with this id exists");
+    if (rc == 0)
+        rc = profile_encode(&p, true, c->pk);
+    if (rc == 0)
+        rc = emit_profile(c, "created", p.id);
+    profile_release(&p);
+    return rc;
+}
+
+static int op_put(struct ops_ctx *c, const msgpack_object *body)
+{
+    const msgpack_object *map;
+    struct profile p;
+    const char *id;
+    size_t n;
+    bool created = false;
+    int rc;
+
+    rc = want_map_body(c, body, "id and profile");
+    if (rc == 0)
+        rc = want_id(c, body, &id, &n);
+    if (rc)
+        return rc;
+    map = proto_map_get(body, "profile");
+    if (!map || map->type != MSGPACK_OBJECT_MAP)
+        return sm_error_set(&c->err, SM_EINVAL, "profile", "must be a profile map");
+    rc = profile_decode_with_id(map, limits(c), id, n, &p, &c->err);
+    if (rc)
+        return rc;
+    rc = store_profile_put(c->txn, &p, STORE_PUT_UPSERT, c->now_ms, &created);
+    if (rc == 0 && (msgpack_pack_map(c->pk, 2) || proto_pack_cstr(c->pk, "created") ||
+                    (created ? msgpack_pack_true(c->pk) : msgpack_pack_false(c->pk)) ||
+                    proto_pack_cstr(c->pk, "profile")))
+        rc = -ENOMEM;
+    if (rc == 0)
+        rc = profile_encode(&p, true, c->pk);
+    if (rc == 0)
+        rc = emit_profile(c, created ? "created" : "updated", p.id);
+    profile_release(&p);
+    return rc;
+}
+
+/* Re-pack a stored record without its "contact" (the public view). */
+static int pack_public(msgpack_packer *pk, const void *val, size_t len)
+{
+    msgpack_unpacked u;
+    const msgpack_object *m;
+    uint32_t keep = 0;
+    int rc = SM_ESTORE;
+
+    msgpack_unpacked_init(&u);
+    if (proto_unpack(val, len, NULL, &u) || u.data.type != MSGPACK_OBJECT_MAP) {
+        log_error("ops: damaged profile record (%zu bytes)", len);
+        goto out;
+    }
+    m = &u.data;
+    for (uint32_t i = 0; i < m->via.map.size; i++)
+        keep += !proto_str_eq(&m->via.map.ptr[i].key, "contact");
+    rc = -ENOMEM;
+    if (msgpack_pack_map(pk, keep))
+        goto out;
+    for (uint32_t i = 0; i < m->via.map.size; i++) {
+        const msgpack_object_kv *kv = &m->via.map.ptr[i];
+        if (proto_str_eq(&kv->key, "contact"))
+            continue;
+        if (msgpack_pack_object(pk, kv->key) || msgpack_pack_object(pk, kv->val))
+            goto out;
+    }
+    rc = 0;
+out:
+    msgpack_unpacked_destroy(&u);
+    return rc;
+}
+
+static int op_get(struct ops_ctx *c, const msgpack_object *body)
+{
+    const msgpack_object *contact;
+    const void *val;
+    const char *id;
+    size_t n, len;
+    int rc;
+
+    rc = want_map_body(c, body, "id");
+    if (rc == 0)
+        rc = want_id(c, body, &id, &n);
+    if (rc)
+        return rc;
+    contact = proto_map_get(body, "contact");
+    if (contact && contact->type != MSGPACK_OBJECT_BOOLEAN && contact->type != MSGPACK_OBJECT_NIL)
+        return sm_error_set(&c->err, SM_EINVAL, "contact", "must be true or false");
+    rc = store_profile_get_raw(c->txn, id, n, &val, &len);
+    if (rc == SM_ENOTFOUND)
+        return not_found(c);
+    if (rc)
+        return rc;
+    /* The record is the canonical encoding with contact: sent as stored, byte for byte. */
+    if (contact && contact->type == MSGPACK_OBJECT_BOOLEAN && contact->via.boolean)
+        return c->pk->callback(c->pk->data, val, len) ? -ENOMEM : 0;
+    return pack_public(c->pk, val, len);
+}
+
+static int op_delete(struct ops_ctx *c, const msgpack_object *body)
+{
+    char idz[PROFILE_ID_MAX + 1];
+    const char *id;
+    size_t n;
+    int rc;
+
+    rc = want_map_body(c, body, "id");
+    if (rc == 0)
+        rc = want_id(c, body, &id, &n);
+    if (rc)
+        return rc;
+    rc = store_profile_delete(c->txn, id, n);
+    if (rc == SM_ENOTFOUND)
+        return not_found(c);
+    if (rc)
+        return rc;
+    if (msgpack_pack_map(c->pk, 2) || proto_pack_cstr(c->pk, "id") ||
+        proto_pack_strn(c->pk, id, n) || proto_pack_cstr(c->pk, "deleted") ||
+        msgpack_pack_true(c->pk))
+        return -ENOMEM;
+    /* id is borrowed from the request and not NUL-terminated. */
+    memcpy(idz, id, n);
+    idz[n] = '\0';
+    return emit_profile(c, "deleted", idz);
+}
+
+/* One import result: {"ok": true, "id", "created"} or {"ok": false, ["id",] "error"}. */
+static int pack_result(msgpack_packer *pk, const msgpack_object *item, const struct profile *p,
+                       bool created, const struct sm_error *e)
+{
+    const msgpack_object *id;
+
+    if (!e) {
+        return msgpack_pack_map(pk, 3) || proto_pack_cstr(pk, "ok") || msgpack_pack_true(pk) ||
+                       proto_pack_cstr(pk, "id") || proto_pack_cstr(pk, p->id) ||
+                       proto_pack_cstr(pk, "created") ||
+                       (created ? msgpack_pack_true(pk) : msgpack_pack_false(pk))
+                   ? -ENOMEM
+                   : 0;
+    }
+    /* Echo the item's id when it is a valid one, so a client can name the failed record. */
+    id = proto_map_get(item, "id");
+    if (id &&
+        !(id->type == MSGPACK_OBJECT_STR && profile_id_valid(id->via.str.ptr, id->via.str.size)))
+        id = NULL;
+    if (msgpack_pack_map(pk, id ? 3 : 2) || proto_pack_cstr(pk, "ok") || msgpack_pack_false(pk))
+        return -ENOMEM;
+    if (id && (proto_pack_cstr(pk, "id") || proto_pack_strn(pk, id->via.str.ptr, id->via.str.size)))
+        return -ENOMEM;
+    if (proto_pack_cstr(pk, "error") || proto_pack_error(pk, e))
+        return -ENOMEM;
+    return 0;
+}
+
+static int op_import(struct ops_ctx *c, const msgpack_object *body)
+{
+    const msgpack_object *list;
+    msgpack_packer *pk = c->pk;
+    uint64_t stored = 0, failed = 0;
+    int rc;
+
+    rc = want_map_body(c, body, "profiles");
+    if (rc)
+        return rc;
+    list = proto_map_get(body, "profiles");
+    if (!list || list->type != MSGPACK_OBJECT_ARRAY)
+        return sm_error_set(&c->err, SM_EBADREQ, "profiles", "must be a list of profiles");
+    if (list->via.array.size > OPS_IMPORT_MAX)
+        return sm_error_set(&c->err, SM_ETOOLARGE, "profiles", "at most %d profiles per import",
+                            OPS_IMPORT_MAX);
+    /* Counts are known only at the end: results first (a map's key order carries no meaning). */
+    if (msgpack_pack_map(pk, 3) || proto_pack_cstr(pk, "results") ||
+        msgpack_pack_array(pk, list->via.array.size))
+        return -ENOMEM;
+    for (uint32_t i = 0; i < list->via.array.size; i++) {
+        const msgpack_object *item = &list->via.array.ptr[i];
+        struct sm_error e;
+        struct profile p;
+        bool created = false;
+
+        rc = profile_decode(item, limits(c), false, &p, &e);
+        if (rc == -ENOMEM)
+            return rc;
+        if (rc) {
+            failed++;
+            rc = pack_result(pk, item, NULL, false, &e);
+            if (rc)
+                return rc;
+            continue;
+        }
+        rc = store_profile_put(c->txn, &p, STORE_PUT_UPSERT, c->now_ms, &created);
+        if (rc == 0)
+            rc = pack_result(pk, item, &p, created, NULL);
+        if (rc == 0)
+            rc = emit_profile(c, created ? "created" : "updated", p.id);
+        profile_release(&p);
+        /* Storage and hook errors fail the whole call: its nested txn undoes the good items. */
+        if (rc)
+            return rc;
+        stored++;
+    }
+    if (proto_pack_cstr(pk, "stored") || msgpack_pack_uint64(pk, stored) ||
+        proto_pack_cstr(pk, "failed") || msgpack_pack_uint64(pk, failed))
+        return -ENOMEM;
+    return 0;
+}
+
+const struct ops_def ops_profile_defs[] = {
+    {"profile.create", OPS_WRITE, op_create}, {"profile.put", OPS_WRITE, op_put},
+    {"profile.get", OPS_READ, op_get},        {"profile.delete", OPS_WRITE, op_delete},
+    {"profile.import", OPS_WRITE, op_import},
+};
+const size_t ops_profile_count = SM_ARRAY_SIZE(ops_profile_defs);

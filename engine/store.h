@@ -1,0 +1,196 @@
+/*
+ * store.h - the engine's database: one LMDB environment under <data>/db/.
+ *
+ * Named databases:
+ *   "profiles"  id -> canonical msgpack of the profile (profile_encode with contact, created_ms,
+ *               updated_ms): the record the engine replies with, byte for byte.
+ *   "meta"      "schema_version" -> u32 little-endian; "profile_writes" -> u64 little-endian,
+ *               profiles created, updated or deleted since the database was made.
+ * Other modules add their own named databases with store_dbi_open() (e.g. the matching index).
+ *
+ * Durability: commits are synchronous (no MDB_NOSYNC unless store_options.no_sync asks for it),
+ * so a write whose reply is sent after store_write() returned 0 survives kill -9 and power loss.
+ *
+ * Map size: the map starts large (1 GiB of address space, not of disk) and grows instead of
+ * failing: when LMDB says MDB_MAP_FULL, store_write() aborts the transaction, waits until no
+ * read transaction is active in the process, doubles the map with mdb_env_set_mapsize and runs
+ * the whole write again (PITFALLS.md, LMDB). Write functions are therefore written to be re-run.
+ *
+ * Threads (the environment is opened with MDB_NOTLS, so a read transaction may be used by any one
+ * thread at a time, e.g. a reader pool):
+ *   - one writer thread at a time calls store_write() and everything that takes a write txn;
+ *   - any number of reader threads, each with its own struct store_txn from store_read_init();
+ *   - store_open/close, store_dbi_open and store_add_hook run before the threads start or after
+ *     they end.
+ *
+ * Errors: LMDB errors are logged with mdb_strerror() where they happen and returned as SM_ESTORE;
+ * a missing record is SM_ENOTFOUND; an existing id on create is SM_ECONFLICT.
+ *
+ * HOOK FOR OTHER MODULES (postings of the matching index, counters of events):
+ *   1. Before serving, open your databases with store_dbi_open(st, "postings", MDB_DUPSORT, &dbi)
+ *      and register a hook with store_add_hook(st, &(struct store_hook){on_change, ctx}).
+ *   2. store_profile_put() and store_profile_delete() call every hook inside the SAME write
+ *      transaction, after the profile record is written or deleted, with the old and the new
+ *      profile (old NULL on create, new NULL on delete). Write your postings with
+ *      mdb_put(store_txn_mdb(t), dbi, ...) and map the result with store_txn_check(t, rc, "what"),
+ *      which also records MDB_MAP_FULL so the store grows the map and re-runs the transaction.
+ *   3. A hook that returns non-zero fails the operation: the engine runs each request in a nested
+ *      transaction (store_txn_nested), so the profile record and the postings are undone together
+ *      and the client gets the error. Never commit or abort the txn yourself.
+ */
+#ifndef SM_STORE_H
+#define SM_STORE_H
+
+#include <lmdb.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "profile.h"
+
+#define STORE_SCHEMA_VERSION 1
+#define STORE_HOOKS_MAX 8
+
+struct store;
+
+struct store_options {
+    size_t map_size;      /* initial map size in bytes; 0: 1 GiB */
+    size_t map_max;       /* the map never grows past this; 0: 1 TiB */
+    unsigned max_readers; /* reader slots; 0: 256 */
+    bool no_sync;         /* MDB_NOSYNC: only for tests that accept losing writes on a crash */
+};
+
+/*
+ * A transaction. Public so it can live on the stack or inside a reader; fields are read-only for
+ * users (use the functions below).
+ */
+struct store_txn {
+    struct store *st;
+    MDB_txn *txn;             /* NULL when no LMDB transaction is open */
+    struct store_txn *parent; /* nested write transactions */
+    bool rdonly;
+    bool active;     /* read txn between store_read_begin and store_read_end */
+    bool map_full;   /* LMDB said MDB_MAP_FULL: store_write grows the map and re-runs */
+    uint64_t writes; /* profile writes, added to meta "profile_writes" at commit */
+};
+
+struct store_stats {
+    uint64_t profiles;       /* records in "profiles" */
+    uint64_t map_size;       /* bytes of address space mapped */
+    uint64_t data_bytes;     /* bytes of the data file in use (last page + 1) * page size */
+    uint64_t reader_slots;   /* reader table slots used so far (LMDB me_numreaders) */
+    uint64_t profile_writes; /* meta counter */
+};
+
+/*
+ * Open (creating <data_dir> and <data_dir>/db/ if needed) with opt (NULL: defaults). Runs
+ * mdb_reader_check to clear slots of dead processes, creates the named databases, writes or
+ * checks the schema version (a newer one is refused with SM_ESTORE). Caller owns *out.
+ * Returns 0, SM_ESTORE, -errno (mkdir) or -ENOMEM.
+ */
+int store_open(struct store **out, const char *data_dir, const struct store_options *opt);
+/* Close the environment; every transaction must have ended. Sets *st to NULL; safe on NULL. */
+void store_close(struct store **st);
+/* Path of the environment folder ("<data>/db"), borrowed for the life of the store. */
+const char *store_path(const struct store *st);
+
+/* ---- write transactions (one writer thread) ---- */
+
+/*
+ * A unit of work inside a write transaction. Must be safe to run again from the start after a
+ * failed attempt (the store re-runs it when the map grows): reset any output it produced. It
+ * should return as soon as t->map_full is set. Return 0 to commit, anything else to abort.
+ */
+typedef int (*store_write_fn)(struct store_txn *t, void *arg);
+
+/*
+ * Run fn in a new write transaction and commit (fsync) if it returns 0. On MDB_MAP_FULL (in fn
+ * or at commit) the map is grown and fn runs again. Returns fn's error, SM_ESTORE, or 0 once the
+ * commit is durable.
+ */
+int store_write(struct store *st, store_write_fn fn, void *arg);
+
+/*
+ * Run fn in a transaction nested in parent: its writes become part of parent if fn returns 0,
+ * and are undone otherwise (parent stays usable). Returns fn's result or SM_ESTORE. A map-full
+ * condition propagates to parent->map_full.
+ */
+int store_txn_nested(struct store_txn *parent, store_write_fn fn, void *arg);
+
+/* ---- read transactions (any thread; one txn per thread at a time) ---- */
+
+/* Prepare t for reads; no LMDB call yet. */
+void store_read_init(struct store *st, struct store_txn *t);
+/* Start a snapshot (renewing t's LMDB handle when it has one). Returns 0 or SM_ESTORE. */
+int store_read_begin(struct store_txn *t);
+/* End the snapshot; keeps the handle for the next begin. Values read from t become invalid. */
+void store_read_end(struct store_txn *t);
+/* End and free the handle (before the thread exits or the store closes). */
+void store_read_release(struct store_txn *t);
+
+/* ---- for modules with their own databases (see HOOK above) ---- */
+
+/* The LMDB transaction (borrowed; valid while t is). */
+MDB_txn *store_txn_mdb(struct store_txn *t);
+/*
+ * Map an LMDB result: 0 -> 0, MDB_NOTFOUND -> SM_ENOTFOUND, MDB_KEYEXIST -> SM_ECONFLICT,
+ * anything else is logged as "store: <what>: <mdb_strerror>" and returns SM_ESTORE (MDB_MAP_FULL
+ * also sets t->map_full).
+ */
+int store_txn_check(struct store_txn *t, int mdb_rc, const char *what);
+/* Open or create a named database (flags: MDB_DUPSORT etc.; MDB_CREATE is added). */
+int store_dbi_open(struct store *st, const char *name, unsigned flags, MDB_dbi *out);
+
+/*
+ * Called in the write transaction when a profile changes: old is NULL on create, new_p is NULL
+ * on delete; both borrowed for the call. Return 0, or an error to fail the operation.
+ */
+struct store_hook {
+    int (*profile_changed)(struct store_txn *t, const struct profile *old,
+                           const struct profile *new_p, void *user);
+    void *user;
+};
+/* Register a hook (copied). Returns 0 or -ENOSPC past STORE_HOOKS_MAX. */
+int store_add_hook(struct store *st, const struct store_hook *h);
+
+/* ---- profiles ---- */
+
+/*
+ * The stored record of id: *val points into the map (borrowed, valid until the transaction ends
+ * or its next write; never write through it). Returns 0, SM_ENOTFOUND or SM_ESTORE.
+ */
+int store_profile_get_raw(struct store_txn *t, const char *id, size_t id_len, const void **val,
+                          size_t *len);
+/* The stored profile decoded into out (caller releases with profile_release). */
+int store_profile_get(struct store_txn *t, const char *id, size_t id_len, struct profile *out);
+
+enum store_put_mode { STORE_PUT_CREATE, STORE_PUT_UPSERT };
+
+/*
+ * Write a validated profile (write txn). Sets p->created_ms (now for a new record, kept from the
+ * old record on update) and p->updated_ms = now_ms, writes the canonical record and runs the
+ * hooks. *created (may be NULL) tells whether the id was new. STORE_PUT_CREATE returns
+ * SM_ECONFLICT if the id exists. Returns 0, SM_ECONFLICT, SM_ESTORE, a hook's error or -ENOMEM.
+ */
+int store_profile_put(struct store_txn *t, struct profile *p, enum store_put_mode mode,
+                      int64_t now_ms, bool *created);
+/* Delete a profile (write txn) and run the hooks. Returns 0, SM_ENOTFOUND or SM_ESTORE. */
+int store_profile_delete(struct store_txn *t, const char *id, size_t id_len);
+
+/*
+ * Call fn for every profile record in id order (raw canonical msgpack, borrowed for the call),
+ * e.g. to build an index at start-up. Stops at and returns fn's first non-zero result.
+ */
+int store_profile_scan(struct store_txn *t,
+                       int (*fn)(const char *id, size_t id_len, const void *val, size_t len,
+                                 void *user),
+                       void *user);
+
+/* ---- maintenance ---- */
+
+int store_stats(struct store_txn *t, struct store_stats *out);
+/* mdb_reader_check: free reader slots of dead processes; *dead (may be NULL) gets the count. */
+int store_reader_check(struct store *st, int *dead);
+
+#endif

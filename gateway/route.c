@@ -1,0 +1,161 @@
+/* route.c - see route.h. */
+#include "sm.h"
+#include "route.h"
+
+struct route_def {
+    enum route_id id;
+    const char *tmpl; /* segments separated by '/', "{id}" is the parameter */
+    unsigned methods;
+};
+
+/* Order matters only for readability: literal segments always beat "{id}" (see match_one). */
+static const struct route_def routes[] = {
+    {ROUTE_PROFILES, "/v1/profiles", RM_POST},
+    {ROUTE_PROFILES_IMPORT, "/v1/profiles/import", RM_POST},
+    {ROUTE_PROFILE, "/v1/profiles/{id}", RM_GET | RM_PUT | RM_DELETE},
+    {ROUTE_HEALTHZ, "/healthz", RM_GET},
+    {ROUTE_METRICS, "/metrics", RM_GET},
+};
+
+unsigned route_method_bit(const char *method)
+{
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } names[] = {{"GET", RM_GET}, {"HEAD", RM_HEAD}, {"POST", RM_POST}, {"PUT", RM_PUT},
+                 {"DELETE", RM_DELETE}};
+
+    for (size_t i = 0; i < SM_ARRAY_SIZE(names); i++)
+        if (strcmp(method, names[i].name) == 0)
+            return names[i].bit;
+    return RM_OTHER;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Percent-decode seg into out; -1 on a bad escape, a NUL byte, or overflow. */
+static int decode(const char *seg, size_t n, char *out, size_t outsz)
+{
+    size_t o = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        int c = (unsigned char)seg[i];
+
+        if (c == '%') {
+            int hi, lo;
+            if (i + 2 >= n)
+                return -1;
+            hi = hexval(seg[i + 1]);
+            lo = hexval(seg[i + 2]);
+            if (hi < 0 || lo < 0)
+                return -1;
+            c = hi * 16 + lo;
+            i += 2;
+        }
+        if (c == 0 || o + 1 >= outsz)
+            return -1;
+        out[o++] = (char)c;
+    }
+    out[o] = '\0';
+    return 0;
+}
+
+/*
+ * 1 if path matches tmpl (param gets the raw span of "{id}"), 0 if not. Literal templates are
+ * tried before parameter templates by the caller, so "import" never lands in {id}.
+ */
+static int match_one(const char *tmpl, const char *path, size_t plen, const char **pstart,
+                     size_t *pn)
+{
+    size_t ti = 0, pi = 0, tl = strlen(tmpl);
+
+    while (ti < tl && pi <= plen) {
+        size_t te = ti + 1, pe = pi + 1;
+
+        if (tmpl[ti] != '/' || pi >= plen || path[pi] != '/')
+            return 0;
+        while (te < tl && tmpl[te] != '/')
+            te++;
+        while (pe < plen && path[pe] != '/')
+            pe++;
+        if (te - ti == 5 && memcmp(tmpl + ti, "/{id}", 5) == 0) {
+            if (pe - pi < 2)
+                return 0; /* an empty segment is no id */
+            *pstart = path + pi + 1;
+            *pn = pe - pi - 1;
+        } else if (te - ti != pe - pi || memcmp(tmpl + ti, path + pi, te - ti) != 0) {
+            return 0;
+        }
+        ti = te;
+        pi = pe;
+    }
+    return ti == tl && pi == plen;
+}
+
+int route_match(unsigned method_bit, const char *path, size_t path_len, struct route_match *m,
+                struct sm_error *e)
+{
+    const struct route_def *found = NULL;
+    const char *pstart = NULL;
+    size_t pn = 0;
+
+    memset(m, 0, sizeof(*m));
+    for (int pass = 0; pass < 2 && !found; pass++) {
+        for (size_t i = 0; i < SM_ARRAY_SIZE(routes); i++) {
+            bool has_param = strchr(routes[i].tmpl, '{') != NULL;
+
+            if (has_param != (pass == 1))
+                continue;
+            if (match_one(routes[i].tmpl, path, path_len, &pstart, &pn)) {
+                found = &routes[i];
+                break;
+            }
+        }
+    }
+    if (!found)
+        return sm_error_set(e, SM_ENOTFOUND, "", "no such path");
+    m->route = found->id;
+    m->allowed = found->methods;
+    if (pstart && decode(pstart, pn, m->param, sizeof(m->param)))
+        return sm_error_set(e, SM_EBADREQ, "id", "bad percent-escape or over-long id in path");
+    if (!(found->methods & method_bit))
+        return sm_error_set(e, SM_EMETHOD, "", "method not allowed on %s", found->tmpl);
+    return 0;
+}
+
+const char *route_name(enum route_id r)
+{
+    for (size_t i = 0; i < SM_ARRAY_SIZE(routes); i++)
+        if (routes[i].id == r)
+            return routes[i].tmpl;
+    return "other";
+}
+
+void route_allow_header(unsigned allowed, char *out, size_t outsz)
+{
+    static const struct {
+        unsigned bit;
+        const char *name;
+    } names[] = {{RM_GET, "GET"}, {RM_HEAD, "HEAD"}, {RM_POST, "POST"}, {RM_PUT, "PUT"},
+                 {RM_DELETE, "DELETE"}};
+    size_t o = 0;
+
+    out[0] = '\0';
+    for (size_t i = 0; i < SM_ARRAY_SIZE(names); i++) {
+        if (!(allowed & names[i].bit))
+            continue;
+        int n = snprintf(out + o, outsz - o, "%s%s", o ? ", " : "", names[i].name);
+        if (n < 0 || (size_t)n >= outsz - o)
+            return;
+        o += (size_t)n;
+    }
+}

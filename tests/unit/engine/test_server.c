@@ -1,0 +1,294 @@
+/* test_server.c - the ZeroMQ server in-process: envelopes, pipelining, updates, draining stop. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* cmocka.h needs the four headers above first. */
+#include <cmocka.h>
+
+#include "sm.h"
+
+#include "server.h"
+
+#include <unistd.h>
+#include <zmq.h>
+
+#include "testutil.h"
+
+struct fx {
+    char *dir;
+    char ep[512], pub_ep[512];
+    struct store *st;
+    struct ops_table tab;
+    struct ops_info info;
+    struct server *srv;
+    void *zctx;
+};
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    struct server_config cfg = {0};
+
+    f->dir = tu_tempdir();
+    snprintf(f->ep, sizeof(f->ep), "ipc://%s/req.sock", f->dir);
+    snprintf(f->pub_ep, sizeof(f->pub_ep), "ipc://%s/pub.sock", f->dir);
+    if (store_open(&f->st, f->dir, NULL) || ops_table_default(&f->tab))
+        return -1;
+    f->info.version = "test";
+    cfg.endpoint = f->ep;
+    cfg.pub_endpoint = f->pub_ep;
+    cfg.readers = 2;
+    cfg.store = f->st;
+    cfg.ops = &f->tab;
+    cfg.info = &f->info;
+    if (server_new(&f->srv, &cfg))
+        return -1;
+    f->zctx = zmq_ctx_new();
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+
+    server_destroy(&f->srv);
+    zmq_ctx_term(f->zctx);
+    store_close(&f->st);
+    tu_rmtree(f->dir);
+    free(f->dir);
+    free(f);
+    return 0;
+}
+
+static void *client(struct fx *f, int type)
+{
+    void *s = zmq_socket(f->zctx, type);
+    int linger = 0, timeout = 10000;
+
+    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger));
+    zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout, sizeof(timeout));
+    assert_int_equal(zmq_connect(s, f->ep), 0);
+    return s;
+}
+
+static void send_request(void *s, uint64_t id, const char *op, const char *body_json)
+{
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer body;
+
+    msgpack_sbuffer_init(&sb);
+    msgpack_sbuffer_init(&body);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    proto_pack_request_head(&pk, id, op);
+    if (body_json) {
+        tu_pack_json(&body, body_json);
+        msgpack_sbuffer_write(&sb, body.data, body.size);
+    } else {
+        msgpack_pack_nil(&pk);
+    }
+    assert_int_equal(zmq_send(s, sb.data, sb.size, 0), (int)sb.size);
+    msgpack_sbuffer_destroy(&sb);
+    msgpack_sbuffer_destroy(&body);
+}
+
+/* Receive one reply (the last frame) into u and rep. */
+static void recv_reply(void *s, msgpack_unpacked *u, struct proto_reply *rep)
+{
+    zmq_msg_t m;
+    int more = 1;
+
+    zmq_msg_init(&m);
+    while (more) {
+        assert_true(zmq_msg_recv(&m, s, 0) >= 0);
+        more = zmq_msg_more(&m);
+    }
+    assert_int_equal(proto_unpack(zmq_msg_data(&m), zmq_msg_size(&m), NULL, u), 0);
+    assert_int_equal(proto_parse_reply(&u->data, rep), 0);
+    zmq_msg_close(&m);
+}
+
+static void test_dealer_gets_every_pipelined_reply_matched_by_id(void **state)
+{
+    struct fx *f = *state;
+    void *d = client(f, ZMQ_DEALER);
+    bool seen[300] = {false};
+    msgpack_unpacked u;
+    struct proto_reply rep;
+
+    msgpack_unpacked_init(&u);
+    for (uint64_t i = 0; i < 300; i++) {
+        char id[32], *p;
+
+        snprintf(id, sizeof(id), "pipe-%" PRIu64, i);
+        p = tu_profile_json(id, NULL);
+        if (i % 3 == 2)
+            send_request(d, i, "ping", NULL);
+        else
+            send_request(d, i, "profile.create", p);
+        free(p);
+    }
+    for (int i = 0; i < 300; i++) {
+        recv_reply(d, &u, &rep);
+        assert_true(rep.ok);
+        assert_true(rep.id < 300);
+        assert_false(seen[rep.id]);
+        seen[rep.id] = true;
+    }
+    send_request(d, 1000, "stats", NULL);
+    recv_reply(d, &u, &rep);
+    assert_int_equal(proto_map_get(rep.body, "profiles")->via.u64, 200);
+    assert_int_equal(proto_map_get(rep.body, "readers")->via.u64, 2);
+    msgpack_unpacked_destroy(&u);
+    zmq_close(d);
+}
+
+static void test_req_envelope_is_echoed(void **state)
+{
+    struct fx *f = *state;
+    void *r = client(f, ZMQ_REQ);
+    msgpack_unpacked u;
+    struct proto_reply rep;
+
+    msgpack_unpacked_init(&u);
+    for (uint64_t i = 1; i <= 3; i++) {
+        send_request(r, i, "ping", NULL); /* REQ adds the empty delimiter frame */
+        recv_reply(r, &u, &rep);
+        assert_true(rep.ok);
+        assert_int_equal(rep.id, i);
+    }
+    msgpack_unpacked_destroy(&u);
+    zmq_close(r);
+}
+
+static void test_malformed_payload_gets_invalid_request_with_id_0(void **state)
+{
+    struct fx *f = *state;
+    void *d = client(f, ZMQ_DEALER);
+    msgpack_unpacked u;
+    struct proto_reply rep;
+    static const uint8_t bomb[] = {0xdf, 0x7f, 0xff, 0xff, 0xff}; /* map32 of 2G pairs */
+
+    msgpack_unpacked_init(&u);
+    zmq_send(d, "\xc1", 1, 0);
+    recv_reply(d, &u, &rep);
+    assert_false(rep.ok);
+    assert_int_equal(rep.id, 0);
+    assert_int_equal(rep.err.code, SM_EBADREQ);
+    zmq_send(d, bomb, sizeof(bomb), 0);
+    recv_reply(d, &u, &rep);
+    assert_int_equal(rep.err.code, SM_EBADREQ);
+    send_request(d, 8, "no.such.op", NULL);
+    recv_reply(d, &u, &rep);
+    assert_int_equal(rep.id, 8);
+    assert_int_equal(rep.err.code, SM_EUNKNOWNOP);
+    msgpack_unpacked_destroy(&u);
+    zmq_close(d);
+}
+
+static void test_writes_are_published_after_commit(void **state)
+{
+    struct fx *f = *state;
+    void *d = client(f, ZMQ_DEALER);
+    void *sub = zmq_socket(f->zctx, ZMQ_SUB);
+    int timeout = 5000, linger = 0;
+    msgpack_unpacked u;
+    struct proto_reply rep;
+    char topic[32], payload[256];
+    char *p = tu_profile_json("pub-1", NULL);
+    int n;
+
+    zmq_setsockopt(sub, ZMQ_RCVTIMEO, &timeout, sizeof(timeout));
+    zmq_setsockopt(sub, ZMQ_LINGER, &linger, sizeof(linger));
+    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "profile", 7);
+    assert_int_equal(zmq_connect(sub, f->pub_ep), 0);
+    usleep(200 * 1000); /* slow joiner: let the subscription reach the PUB */
+    msgpack_unpacked_init(&u);
+    send_request(d, 1, "profile.create", p);
+    recv_reply(d, &u, &rep);
+    assert_true(rep.ok);
+    n = zmq_recv(sub, topic, sizeof(topic), 0);
+    assert_int_equal(n, 7);
+    assert_memory_equal(topic, "profile", 7);
+    n = zmq_recv(sub, payload, sizeof(payload), 0);
+    assert_true(n > 0);
+    assert_int_equal(proto_unpack(payload, (size_t)n, NULL, &u), 0);
+    assert_true(proto_str_eq(proto_map_get(&u.data, "op"), "created"));
+    assert_true(proto_str_eq(proto_map_get(&u.data, "id"), "pub-1"));
+    free(p);
+    msgpack_unpacked_destroy(&u);
+    zmq_close(sub);
+    zmq_close(d);
+}
+
+static void test_stop_answers_every_request_already_received(void **state)
+{
+    struct fx *f = *state;
+    void *d = client(f, ZMQ_DEALER);
+    msgpack_unpacked u;
+    struct proto_reply rep;
+    int answered = 0;
+
+    msgpack_unpacked_init(&u);
+    for (uint64_t i = 0; i < 100; i++) {
+        char id[32], *p;
+
+        snprintf(id, sizeof(id), "drain-%" PRIu64, i);
+        p = tu_profile_json(id, NULL);
+        send_request(d, i, "profile.create", p);
+        free(p);
+    }
+    send_request(d, 500, "ping", NULL);
+    for (int i = 0; i < 101; i++) {
+        recv_reply(d, &u, &rep);
+        assert_true(rep.ok);
+        answered += rep.id < 100;
+    }
+    assert_int_equal(answered, 100);
+    for (uint64_t i = 100; i < 150; i++)
+        send_request(d, i, "profile.delete", "{\"id\": \"drain-1\"}");
+    usleep(100 * 1000);
+    assert_int_equal(server_stop(f->srv), 0);
+    /* The engine is gone: every reply below was sent while it drained. */
+    while (answered < 150) {
+        recv_reply(d, &u, &rep);
+        assert_true(rep.id >= 100 && rep.id < 150);
+        answered++;
+    }
+    msgpack_unpacked_destroy(&u);
+    zmq_close(d);
+}
+
+static void test_server_new_fails_cleanly_on_a_bad_endpoint(void **state)
+{
+    struct fx *f = *state;
+    struct server_config cfg = {.endpoint = f->ep,
+                                .pub_endpoint = "inproc://x",
+                                .store = f->st,
+                                .ops = &f->tab,
+                                .info = &f->info};
+    struct server *s2 = NULL;
+    char ep[600];
+
+    snprintf(ep, sizeof(ep), "bogus://%s", f->dir);
+    cfg.endpoint = ep;
+    assert_true(server_new(&s2, &cfg) < 0);
+    assert_null(s2);
+}
+
+int main(void)
+{
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_dealer_gets_every_pipelined_reply_matched_by_id),
+        T(test_req_envelope_is_echoed),
+        T(test_malformed_payload_gets_invalid_request_with_id_0),
+        T(test_writes_are_published_after_commit),
+        T(test_stop_answers_every_request_already_received),
+        T(test_server_new_fails_cleanly_on_a_bad_endpoint),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
