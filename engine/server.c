@@ -15,7 +15,12 @@
 
 #include "log.h"
 
-#define MAX_FRAMES 8 /* envelope + payload; a REQ client through the ROUTER uses 3 */
+/*
+ * A client message has at most FRONT_FRAMES frames (envelope + payload; a REQ client through the
+ * ROUTER uses 3). Inside, a reader's reply carries one more: the reader's identity.
+ */
+#define FRONT_FRAMES 8
+#define MAX_FRAMES (FRONT_FRAMES + 1)
 #define READERS_MAX 64
 #define READ_QUEUE 4096      /* reads waiting for an idle reader */
 #define WRITES_INFLIGHT 4096 /* writes sent to the writer and not yet answered */
@@ -198,7 +203,10 @@ static void route(struct broker *b, struct frames *m)
     zmq_msg_t *payload;
     struct frames *slot;
 
-    if (m->n < 2) { /* a ROUTER always prepends an identity */
+    /* A ROUTER always prepends an identity; longer envelopes would not fit the way back. */
+    if (m->n < 2) {
+        if (m->n > FRONT_FRAMES)
+            log_warn("server: dropped a message of %d frames (at most %d)", m->n, FRONT_FRAMES);
         frames_close(m);
         return;
     }

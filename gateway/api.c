@@ -157,8 +157,7 @@ static int pack_id_body(struct buf *out, const char *id, int contact)
 }
 
 /* Send op with body for req; the reply comes to cb with req as its argument. */
-static void call(struct api *a, struct http_req *req, const char *op, struct buf *body,
-                 ecli_cb cb)
+static void call(struct api *a, struct http_req *req, const char *op, struct buf *body, ecli_cb cb)
 {
     int rc;
 
@@ -199,8 +198,8 @@ static void on_profile_reply(void *arg, int status, const struct proto_reply *re
             respond_engine_status(a, req, SM_EBADREQ);
             return;
         }
-        code = created && created->type == MSGPACK_OBJECT_BOOLEAN && created->via.boolean ? 201
-                                                                                          : 200;
+        code =
+            created && created->type == MSGPACK_OBJECT_BOOLEAN && created->via.boolean ? 201 : 200;
     }
     if (code == 201) {
         id = proto_map_get(profile, "id");
@@ -224,7 +223,7 @@ static void profile_create(struct api *a, struct http_req *req)
         return;
     msgpack_packer_init(&pk, &body, buf_msgpack_write);
     if (jsonmp_pack(j, &pk))
-        buf_reserve(&body, SIZE_MAX); /* records the failure in body */
+        body.oom = true; /* call() answers it as out of memory */
     json_decref(j);
     call(a, req, "profile.create", &body, on_profile_reply);
 }
@@ -241,7 +240,7 @@ static void profile_put(struct api *a, struct http_req *req)
     if (msgpack_pack_map(&pk, 2) || proto_pack_cstr(&pk, "id") ||
         proto_pack_cstr(&pk, req->match.param) || proto_pack_cstr(&pk, "profile") ||
         jsonmp_pack(j, &pk))
-        buf_reserve(&body, SIZE_MAX);
+        body.oom = true;
     json_decref(j);
     call(a, req, "profile.put", &body, on_profile_reply);
 }
@@ -290,7 +289,6 @@ static void import_free(struct api_import *ai)
     for (unsigned i = 0; i < IMPORT_INFLIGHT; i++)
         import_batch_release(&ai->slots[i].batch);
     import_release(&ai->imp);
-    ai->a->imports--;
     free(ai);
 }
 
@@ -347,11 +345,9 @@ static void error_from_obj(const msgpack_object *o, struct sm_error *e)
                   ? sm_err_from_name(code->via.str.ptr, code->via.str.size)
                   : SM_EINTERNAL;
     if (msg && msg->type == MSGPACK_OBJECT_STR)
-        snprintf(e->message, sizeof(e->message), "%.*s", (int)msg->via.str.size,
-                 msg->via.str.ptr);
+        snprintf(e->message, sizeof(e->message), "%.*s", (int)msg->via.str.size, msg->via.str.ptr);
     if (field && field->type == MSGPACK_OBJECT_STR)
-        snprintf(e->field, sizeof(e->field), "%.*s", (int)field->via.str.size,
-                 field->via.str.ptr);
+        snprintf(e->field, sizeof(e->field), "%.*s", (int)field->via.str.size, field->via.str.ptr);
 }
 
 /* Merge one batch's results into the import's totals and errors. */
@@ -467,7 +463,6 @@ static void profile_import(struct api *a, struct http_req *req)
         http_respond_error(req, 0, &e, NULL);
         return;
     }
-    a->imports++;
     import_pump(ai);
 }
 

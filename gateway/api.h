@@ -30,7 +30,6 @@ struct api {
     size_t max_body;         /* JSON bodies */
     size_t max_import_body;  /* POST /v1/profiles/import */
     struct jsonmp_limits jlim;
-    unsigned imports;        /* imports in progress */
 };
 
 /* Default body limits: 1 MiB, and 64 MiB for imports. */

@@ -22,7 +22,10 @@ struct buf {
     bool oom;
 };
 
-#define BUF_INIT {NULL, 0, 0, false}
+#define BUF_INIT                                                                                   \
+    {                                                                                              \
+        NULL, 0, 0, false                                                                          \
+    }
 
 void buf_init(struct buf *b);
 /* Free the memory and reset to empty. Safe on an initialised or released buffer. */

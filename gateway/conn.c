@@ -32,8 +32,8 @@ static const http_parser_settings settings = {
 
 static void conn_parse(struct conn *c);
 static void conn_next_request(struct conn *c);
-static void conn_write_response(struct conn *c, int status, const char *ctype,
-                                const char *headers, struct buf *body);
+static void conn_write_response(struct conn *c, int status, const char *ctype, const char *headers,
+                                struct buf *body);
 
 /* ---- small helpers ------------------------------------------------------------------------ */
 
@@ -512,7 +512,8 @@ static void reset_request(struct conn *c)
         else
             buf_reset(bufs[i]);
     }
-    if (c->in.cap > KEEP_CAP && c->in_off == c->in.len) {
+    /* The read buffer grew for a body: give it back, idle connections keep a small one. */
+    if (c->in.cap > 2 * READ_SMALL && c->in_off == c->in.len) {
         buf_release(&c->in);
         c->in_off = 0;
     }
@@ -600,8 +601,8 @@ static void timer_cb(uv_timer_t *t)
     }
 }
 
-static void conn_write_response(struct conn *c, int status, const char *ctype,
-                                const char *headers, struct buf *body)
+static void conn_write_response(struct conn *c, int status, const char *ctype, const char *headers,
+                                struct buf *body)
 {
     struct http_server *s = c->srv;
     struct http_req *r = &c->req;
@@ -655,8 +656,8 @@ static void conn_write_response(struct conn *c, int status, const char *ctype,
     conn_timer(c, s->lim.write_timeout_ms);
 }
 
-void http_respond(struct http_req *req, int status, const char *content_type,
-                  const char *headers, struct buf *body)
+void http_respond(struct http_req *req, int status, const char *content_type, const char *headers,
+                  struct buf *body)
 {
     struct conn *c = SM_CONTAINER_OF(req, struct conn, req);
 

@@ -29,9 +29,9 @@ enum conn_state { CS_IDLE, CS_HEAD, CS_BODY, CS_DISPATCHED, CS_WRITING, CS_LINGE
 struct conn {
     uv_tcp_t tcp;
     uv_timer_t timer;
-    uv_write_t wreq;     /* the response */
-    uv_write_t creq;     /* "100 Continue" */
-    uv_shutdown_t sreq;  /* FIN after a "Connection: close" response */
+    uv_write_t wreq;    /* the response */
+    uv_write_t creq;    /* "100 Continue" */
+    uv_shutdown_t sreq; /* FIN after a "Connection: close" response */
     struct http_server *srv;
     struct conn *prev, *next;
     int open_handles;
@@ -39,20 +39,20 @@ struct conn {
     bool reading, keep_alive, close_after, msg_done, expect_continue;
 
     http_parser parser;
-    struct buf in;       /* bytes read and not yet parsed (pipelined requests wait here) */
+    struct buf in; /* bytes read and not yet parsed (pipelined requests wait here) */
     size_t in_off;
     size_t linger_bytes;
 
     /* The request being read. */
     struct http_req req;
     struct buf url;
-    struct buf hdr;      /* "name\0value\0" pairs, names lower-cased */
+    struct buf hdr; /* "name\0value\0" pairs, names lower-cased */
     uint32_t name_off[CONN_MAX_HEADERS], value_off[CONN_MAX_HEADERS];
     unsigned n_headers;
-    bool in_value;       /* the parser is inside a header value */
+    bool in_value; /* the parser is inside a header value */
     struct buf body;
     size_t body_limit;
-    int reject_status;   /* non-zero: answer with this error and close */
+    int reject_status; /* non-zero: answer with this error and close */
     struct sm_error reject_err;
 
     /* The response being written. */

@@ -6,10 +6,10 @@
 
 #include <zmq.h>
 
-#define TABLE_SIZE 4096          /* power of two; chains stay short at 10,000 in flight */
-#define TICK_MS 50               /* timeouts and pings are checked this often */
-#define DOWN_PING_MS 200         /* ping interval while the engine is down: recover fast */
-#define DRAIN_BATCH 1024         /* replies handled per wake-up before yielding to the loop */
+#define TABLE_SIZE 4096  /* power of two; chains stay short at 10,000 in flight */
+#define TICK_MS 50       /* timeouts and pings are checked this often */
+#define DOWN_PING_MS 200 /* ping interval while the engine is down: recover fast */
+#define DRAIN_BATCH 1024 /* replies handled per wake-up before yielding to the loop */
 
 const struct ecli_opts ecli_default_opts = {
     .endpoint = "tcp://127.0.0.1:7601",
@@ -27,9 +27,9 @@ struct ecli_req {
     void *arg;
     uint64_t deadline_ms;
     uint64_t sent_ns;
-    struct ecli_req *hnext;        /* hash chain */
-    struct ecli_req *prev, *next;  /* send order */
-    struct ecli_req **handle;      /* the caller's pointer, NULLed on completion */
+    struct ecli_req *hnext;       /* hash chain */
+    struct ecli_req *prev, *next; /* send order */
+    struct ecli_req **handle;     /* the caller's pointer, NULLed on completion */
 };
 
 static void drain(struct ecli *c);
@@ -92,7 +92,7 @@ static struct ecli_req *req_find(struct ecli *c, uint64_t id)
 static void req_finish(struct ecli *c, struct ecli_req *r, int status,
                        const struct proto_reply *rep)
 {
-    const char *outcome = status == 0 ? (rep->ok ? "ok" : "error")
+    const char *outcome = status == 0             ? (rep->ok ? "ok" : "error")
                           : status == SM_ETIMEOUT ? "timeout"
                           : status == SM_EUNAVAIL ? "unavailable"
                                                   : "bad_reply";

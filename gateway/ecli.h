@@ -57,7 +57,7 @@ struct ecli {
     void *zctx, *sock, *mon;
     uv_poll_t poll, mon_poll;
     uv_timer_t tick;
-    uv_idle_t idle;          /* a deferred drain when a send consumed the fd's edge */
+    uv_idle_t idle; /* a deferred drain when a send consumed the fd's edge */
     int open_handles;
     void (*on_closed)(struct ecli *);
     bool up, closing, draining;

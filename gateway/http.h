@@ -32,15 +32,15 @@
 #include "route.h"
 
 struct http_limits {
-    unsigned max_conns;          /* open connections; more get 503 and are closed */
-    size_t max_header;           /* request line + headers, bytes (http-parser's global limit) */
-    size_t max_url;              /* request target, bytes (414 above) */
-    size_t max_body;             /* default body limit (on_head may choose another) */
-    uint64_t header_timeout_ms;  /* first byte of a request to end of its headers */
-    uint64_t body_timeout_ms;    /* longest pause between two reads of a body */
-    uint64_t idle_timeout_ms;    /* keep-alive connection with no request */
-    uint64_t write_timeout_ms;   /* a response not taken by the client in this time: close */
-    size_t max_write_queue;      /* bytes queued to one client before it is closed */
+    unsigned max_conns;         /* open connections; more get 503 and are closed */
+    size_t max_header;          /* request line + headers, bytes (http-parser's global limit) */
+    size_t max_url;             /* request target, bytes (414 above) */
+    size_t max_body;            /* default body limit (on_head may choose another) */
+    uint64_t header_timeout_ms; /* first byte of a request to end of its headers */
+    uint64_t body_timeout_ms;   /* longest pause between two reads of a body */
+    uint64_t idle_timeout_ms;   /* keep-alive connection with no request */
+    uint64_t write_timeout_ms;  /* a response not taken by the client in this time: close */
+    size_t max_write_queue;     /* bytes queued to one client before it is closed */
 };
 
 /* 1024 conns, 16 KiB headers, 8 KiB URL, 1 MiB body, 10 s headers, 30 s body pause,
@@ -49,21 +49,21 @@ extern const struct http_limits http_default_limits;
 
 struct http_req {
     /* Filled by the server; pointers valid until http_respond(). */
-    const char *method;       /* "GET", ... */
-    unsigned method_bit;      /* route_method_bit(method) */
-    const char *path;         /* NUL-terminated, without the query */
+    const char *method;  /* "GET", ... */
+    unsigned method_bit; /* route_method_bit(method) */
+    const char *path;    /* NUL-terminated, without the query */
     size_t path_len;
-    const char *query;        /* NUL-terminated, without '?', "" if none */
-    const char *body;         /* NUL-terminated (not counted in body_len) */
+    const char *query; /* NUL-terminated, without '?', "" if none */
+    const char *body;  /* NUL-terminated (not counted in body_len) */
     size_t body_len;
-    uint64_t start_ns;        /* when the headers were complete */
+    uint64_t start_ns; /* when the headers were complete */
 
     /* Owned by the application: set in on_head, read back in on_request and http_respond. */
-    const char *route_label;  /* metrics label (static string), "other" by default */
-    int route_rc;             /* route_match result */
+    const char *route_label; /* metrics label (static string), "other" by default */
+    int route_rc;            /* route_match result */
     struct route_match match;
     struct sm_error route_err;
-    void *app;                /* per-request application state */
+    void *app; /* per-request application state */
 };
 
 struct http_app {
@@ -89,7 +89,7 @@ struct http_server {
     unsigned n_conns, n_overflow;
     bool listening, stopping;
     void (*on_stopped)(struct http_server *);
-    char date[40];           /* cached "Date:" value, refreshed once a second */
+    char date[40]; /* cached "Date:" value, refreshed once a second */
     uint64_t date_sec;
 };
 
@@ -114,8 +114,8 @@ const char *http_req_header(const struct http_req *req, const char *name, size_t
  * "application/json"; headers: extra header lines each ending in "\r\n", or NULL; body is
  * taken (emptied) and may be NULL for no body. req is invalid after the call.
  */
-void http_respond(struct http_req *req, int status, const char *content_type,
-                  const char *headers, struct buf *body);
+void http_respond(struct http_req *req, int status, const char *content_type, const char *headers,
+                  struct buf *body);
 /*
  * Send {"error": {...}} for e with the status of its code (sm_err_http_status) unless status
  * is non-zero. 503 answers carry "Retry-After: 1". headers as in http_respond.

@@ -45,8 +45,10 @@ static const struct col_def top_cols[] = {
 };
 
 static const struct col_def item_cols[] = {
-    {"type", "type", CT_STR},         {"sectors", "sectors", CT_LIST},
-    {"keywords", "keywords", CT_LIST}, {"text", "text", CT_STR},
+    {"type", "type", CT_STR},
+    {"sectors", "sectors", CT_LIST},
+    {"keywords", "keywords", CT_LIST},
+    {"text", "text", CT_STR},
     {"countries", "countries", CT_LIST},
 };
 
@@ -303,8 +305,7 @@ static int header_col(struct import *imp, const char *name, size_t n, struct imp
 
     if (n >= sizeof(low)) {
         imp->fatal_rc = SM_EINVAL;
-        return sm_error_set(&imp->fatal, SM_EINVAL, "", "unknown csv column \"%.*s...\"", 40,
-                            name);
+        return sm_error_set(&imp->fatal, SM_EINVAL, "", "unknown csv column \"%.*s...\"", 40, name);
     }
     for (size_t i = 0; i < n; i++)
         low[i] = (name[i] >= 'A' && name[i] <= 'Z') ? (char)(name[i] - 'A' + 'a') : name[i];
@@ -517,8 +518,8 @@ static void csv_row(struct import *imp)
             continue;
         if (c->type == CT_INT && import_parse_int(s, n, &v)) {
             char *idz = id ? strndup(id, id_len) : NULL;
-            sm_error_set(&e, SM_EINVAL, c->name, "%s must be an integer, got \"%.*s\"",
-                         c->name, (int)SM_MIN(n, 40), s);
+            sm_error_set(&e, SM_EINVAL, c->name, "%s must be an integer, got \"%.*s\"", c->name,
+                         (int)SM_MIN(n, 40), s);
             import_add_error(imp, imp->line, idz, &e);
             free(idz);
             return;

@@ -59,8 +59,8 @@ struct import {
     enum import_format fmt;
     const char *data; /* borrowed body */
     size_t len, pos;
-    uint32_t line;     /* NDJSON: lines consumed; CSV: records seen (header included) */
-    bool done;         /* no more input */
+    uint32_t line; /* NDJSON: lines consumed; CSV: records seen (header included) */
+    bool done;     /* no more input */
     uint32_t batch_max;
     struct jsonmp_limits jlim;
 
@@ -74,13 +74,13 @@ struct import {
     bool csv_inited;
     struct import_col *cols;
     size_t n_cols;
-    int n_offers, n_needs;     /* highest offerN / needN index in the header */
-    struct buf rec;            /* the current record's cells, back to back */
+    int n_offers, n_needs; /* highest offerN / needN index in the header */
+    struct buf rec;        /* the current record's cells, back to back */
     size_t *cell_off, *cell_len;
     size_t n_cells, cap_cells;
     struct import_batch spill; /* records parsed past a full batch, first in the next */
     struct import_batch *target;
-    struct sm_error fatal;     /* a whole-request error found while parsing */
+    struct sm_error fatal; /* a whole-request error found while parsing */
     int fatal_rc;
 };
 

@@ -72,10 +72,10 @@ int jsonmp_parse(const char *s, size_t len, const struct jsonmp_limits *lim, jso
     if (!j) {
         /* A one-line text (an NDJSON line, a curl -d body) is better named by column alone. */
         if (!memchr(s, '\n', len))
-            return sm_error_set(e, SM_EBADREQ, "", "invalid json at column %d: %s",
-                                jerr.column, jerr.text);
-        return sm_error_set(e, SM_EBADREQ, "", "invalid json at line %d column %d: %s",
-                            jerr.line, jerr.column, jerr.text);
+            return sm_error_set(e, SM_EBADREQ, "", "invalid json at column %d: %s", jerr.column,
+                                jerr.text);
+        return sm_error_set(e, SM_EBADREQ, "", "invalid json at line %d column %d: %s", jerr.line,
+                            jerr.column, jerr.text);
     }
     *out = j;
     return 0;
@@ -92,7 +92,8 @@ int jsonmp_pack(const json_t *j, msgpack_packer *pk)
         if (msgpack_pack_map(pk, json_object_size(j)))
             return -ENOMEM;
         /* json_object_foreach needs a non-const object; it does not modify it. */
-        json_object_foreach((json_t *)j, key, v) {
+        json_object_foreach((json_t *)j, key, v)
+        {
             size_t kl = strlen(key);
             if (msgpack_pack_str(pk, kl) || msgpack_pack_str_body(pk, key, kl))
                 return -ENOMEM;
@@ -103,7 +104,8 @@ int jsonmp_pack(const json_t *j, msgpack_packer *pk)
     case JSON_ARRAY:
         if (msgpack_pack_array(pk, json_array_size(j)))
             return -ENOMEM;
-        json_array_foreach(j, i, v) {
+        json_array_foreach(j, i, v)
+        {
             if (jsonmp_pack(v, pk))
                 return -ENOMEM;
         }

@@ -199,10 +199,18 @@ int main(int argc, char **argv)
     g.data_dir = env_or("SMEMATCH_DATA", NULL);
     while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (opt) {
-        case 'h': g.http_addr = optarg; break;
-        case 'z': g.zmq_ep = optarg; break;
-        case 'p': g.pub_ep = optarg; break;
-        case 'd': g.data_dir = optarg; break;
+        case 'h':
+            g.http_addr = optarg;
+            break;
+        case 'z':
+            g.zmq_ep = optarg;
+            break;
+        case 'p':
+            g.pub_ep = optarg;
+            break;
+        case 'd':
+            g.data_dir = optarg;
+            break;
         case 'l':
             level = log_level_parse(optarg);
             if (level < 0) {
@@ -213,18 +221,31 @@ int main(int argc, char **argv)
         case '?' + 256:
             usage(stdout);
             return 0;
-        case 't': case 'P': case 'b': case 'B': case 'c': case 'H': case 'I':
+        case 't':
+        case 'P':
+        case 'b':
+        case 'B':
+        case 'c':
+        case 'H':
+        case 'I':
             if (parse_u64(optarg, &v) || v == 0) {
                 fprintf(stderr, "smematch-gateway: bad value %s\n", optarg);
                 return 2;
             }
-            if (opt == 't') eo.timeout_ms = v;
-            if (opt == 'P') eo.ping_timeout_ms = v;
-            if (opt == 'b') max_body = v;
-            if (opt == 'B') max_import = v;
-            if (opt == 'c') lim.max_conns = (unsigned)v;
-            if (opt == 'H') lim.header_timeout_ms = v;
-            if (opt == 'I') lim.idle_timeout_ms = v;
+            if (opt == 't')
+                eo.timeout_ms = v;
+            if (opt == 'P')
+                eo.ping_timeout_ms = v;
+            if (opt == 'b')
+                max_body = v;
+            if (opt == 'B')
+                max_import = v;
+            if (opt == 'c')
+                lim.max_conns = (unsigned)v;
+            if (opt == 'H')
+                lim.header_timeout_ms = v;
+            if (opt == 'I')
+                lim.idle_timeout_ms = v;
             break;
         default:
             usage(stderr);

@@ -22,7 +22,10 @@ unsigned route_method_bit(const char *method)
     static const struct {
         const char *name;
         unsigned bit;
-    } names[] = {{"GET", RM_GET}, {"HEAD", RM_HEAD}, {"POST", RM_POST}, {"PUT", RM_PUT},
+    } names[] = {{"GET", RM_GET},
+                 {"HEAD", RM_HEAD},
+                 {"POST", RM_POST},
+                 {"PUT", RM_PUT},
                  {"DELETE", RM_DELETE}};
 
     for (size_t i = 0; i < SM_ARRAY_SIZE(names); i++)
@@ -145,7 +148,10 @@ void route_allow_header(unsigned allowed, char *out, size_t outsz)
     static const struct {
         unsigned bit;
         const char *name;
-    } names[] = {{RM_GET, "GET"}, {RM_HEAD, "HEAD"}, {RM_POST, "POST"}, {RM_PUT, "PUT"},
+    } names[] = {{RM_GET, "GET"},
+                 {RM_HEAD, "HEAD"},
+                 {RM_POST, "POST"},
+                 {RM_PUT, "PUT"},
                  {RM_DELETE, "DELETE"}};
     size_t o = 0;
 

@@ -260,15 +260,21 @@ def test_malformed_payloads_get_invalid_request_with_id_0(e):
 def test_updates_are_published_after_writes(e):
     sub = e.ctx.socket(zmq.SUB)
     sub.setsockopt(zmq.LINGER, 0)
-    sub.setsockopt(zmq.RCVTIMEO, TIMEOUT_MS)
     sub.setsockopt(zmq.SUBSCRIBE, b"profile")
     sub.connect(e.cluster.pub)
     e.sockets.append(sub)
-    time.sleep(0.3)  # slow joiner
+    # A subscription takes a moment to reach the PUB (slow joiner): write until one arrives.
+    for i in range(100):
+        ok_body(e.call("profile.create", profile("probe-%d" % i)))
+        if sub.poll(100):
+            break
+    while sub.poll(200):  # drain the probes' updates
+        sub.recv_multipart()
     ok_body(e.call("profile.create", profile("pub-1")))
     ok_body(e.call("profile.delete", {"id": "pub-1"}))
     got = []
     for _ in range(2):
+        assert sub.poll(TIMEOUT_MS)
         topic, payload = sub.recv_multipart()
         assert topic == b"profile"
         got.append(msgpack.unpackb(payload))

@@ -11,7 +11,6 @@
 
 #include "server.h"
 
-#include <unistd.h>
 #include <zmq.h>
 
 #include "testutil.h"
@@ -194,31 +193,47 @@ static void test_writes_are_published_after_commit(void **state)
     struct fx *f = *state;
     void *d = client(f, ZMQ_DEALER);
     void *sub = zmq_socket(f->zctx, ZMQ_SUB);
-    int timeout = 5000, linger = 0;
+    int timeout = 100, linger = 0, n = -1;
     msgpack_unpacked u;
     struct proto_reply rep;
     char topic[32], payload[256];
-    char *p = tu_profile_json("pub-1", NULL);
-    int n;
 
     zmq_setsockopt(sub, ZMQ_RCVTIMEO, &timeout, sizeof(timeout));
     zmq_setsockopt(sub, ZMQ_LINGER, &linger, sizeof(linger));
     zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "profile", 7);
     assert_int_equal(zmq_connect(sub, f->pub_ep), 0);
-    usleep(200 * 1000); /* slow joiner: let the subscription reach the PUB */
     msgpack_unpacked_init(&u);
-    send_request(d, 1, "profile.create", p);
-    recv_reply(d, &u, &rep);
-    assert_true(rep.ok);
-    n = zmq_recv(sub, topic, sizeof(topic), 0);
+    /* A subscription takes a moment to reach the PUB (slow joiner): write until one arrives. */
+    for (uint64_t i = 0; i < 100 && n < 0; i++) {
+        char id[32], *p;
+
+        snprintf(id, sizeof(id), "pub-%" PRIu64, i);
+        p = tu_profile_json(id, NULL);
+        send_request(d, i, "profile.create", p);
+        free(p);
+        recv_reply(d, &u, &rep);
+        assert_true(rep.ok); /* the reply came first: the update follows the commit */
+        n = zmq_recv(sub, topic, sizeof(topic), 0);
+    }
     assert_int_equal(n, 7);
     assert_memory_equal(topic, "profile", 7);
     n = zmq_recv(sub, payload, sizeof(payload), 0);
     assert_true(n > 0);
     assert_int_equal(proto_unpack(payload, (size_t)n, NULL, &u), 0);
     assert_true(proto_str_eq(proto_map_get(&u.data, "op"), "created"));
-    assert_true(proto_str_eq(proto_map_get(&u.data, "id"), "pub-1"));
-    free(p);
+    assert_int_equal(proto_map_get(&u.data, "id")->type, MSGPACK_OBJECT_STR);
+    /* Now subscribed: a delete is seen as such. */
+    send_request(d, 1000, "profile.delete", "{\"id\": \"pub-0\"}");
+    recv_reply(d, &u, &rep);
+    assert_true(rep.ok);
+    do {
+        n = zmq_recv(sub, topic, sizeof(topic), 0);
+        assert_int_equal(n, 7);
+        n = zmq_recv(sub, payload, sizeof(payload), 0);
+        assert_true(n > 0);
+        assert_int_equal(proto_unpack(payload, (size_t)n, NULL, &u), 0);
+    } while (!proto_str_eq(proto_map_get(&u.data, "op"), "deleted"));
+    assert_true(proto_str_eq(proto_map_get(&u.data, "id"), "pub-0"));
     msgpack_unpacked_destroy(&u);
     zmq_close(sub);
     zmq_close(d);
@@ -250,13 +265,71 @@ static void test_stop_answers_every_request_already_received(void **state)
     assert_int_equal(answered, 100);
     for (uint64_t i = 100; i < 150; i++)
         send_request(d, i, "profile.delete", "{\"id\": \"drain-1\"}");
-    usleep(100 * 1000);
+    /* One pipe is FIFO: once the ping behind them is answered, the broker holds every delete. */
+    send_request(d, 600, "ping", NULL);
+    for (;;) {
+        recv_reply(d, &u, &rep);
+        if (rep.id == 600)
+            break;
+        answered++;
+    }
     assert_int_equal(server_stop(f->srv), 0);
     /* The engine is gone: every reply below was sent while it drained. */
     while (answered < 150) {
         recv_reply(d, &u, &rep);
         assert_true(rep.id >= 100 && rep.id < 150);
         answered++;
+    }
+    msgpack_unpacked_destroy(&u);
+    zmq_close(d);
+}
+
+/* frames extra frames, then a ping: how many frames come back (0 when none in 300 ms). */
+static int send_with_envelope(void *d, int frames)
+{
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    zmq_msg_t m;
+    int n = 0, more = 1;
+
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    proto_pack_request_head(&pk, 7, "ping");
+    msgpack_pack_nil(&pk);
+    for (int i = 0; i < frames; i++)
+        zmq_send(d, "env", 3, ZMQ_SNDMORE);
+    zmq_send(d, sb.data, sb.size, 0);
+    msgpack_sbuffer_destroy(&sb);
+    if (zmq_poll(&(zmq_pollitem_t){d, 0, ZMQ_POLLIN, 0}, 1, 300) != 1)
+        return 0;
+    zmq_msg_init(&m);
+    while (more) {
+        assert_true(zmq_msg_recv(&m, d, 0) >= 0);
+        more = zmq_msg_more(&m);
+        n++;
+    }
+    zmq_msg_close(&m);
+    return n;
+}
+
+static void test_long_envelopes_are_echoed_or_dropped_without_wedging_readers(void **state)
+{
+    struct fx *f = *state;
+    void *d = client(f, ZMQ_DEALER);
+    msgpack_unpacked u;
+    struct proto_reply rep;
+
+    /* 6 envelope frames + payload, plus the ROUTER's identity: 8 frames, the most accepted. */
+    assert_int_equal(send_with_envelope(d, 6), 7);
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(send_with_envelope(d, 7), 0); /* 9 frames: dropped */
+    /* Both readers are still there for everyone. */
+    msgpack_unpacked_init(&u);
+    for (uint64_t i = 0; i < 20; i++)
+        send_request(d, i, "ping", NULL);
+    for (int i = 0; i < 20; i++) {
+        recv_reply(d, &u, &rep);
+        assert_true(rep.ok);
     }
     msgpack_unpacked_destroy(&u);
     zmq_close(d);
@@ -288,6 +361,7 @@ int main(void)
         T(test_malformed_payload_gets_invalid_request_with_id_0),
         T(test_writes_are_published_after_commit),
         T(test_stop_answers_every_request_already_received),
+        T(test_long_envelopes_are_echoed_or_dropped_without_wedging_readers),
         T(test_server_new_fails_cleanly_on_a_bad_endpoint),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -140,8 +140,9 @@ static void test_import_errors_are_sorted_by_line(void **state)
     import_release(&imp);
 }
 
-#define HEADER "id,kind,name,languages,employees,contact_email,offer1_type,offer1_keywords," \
-               "offer2_type,need1_type,need1_countries\n"
+#define HEADER                                                                                     \
+    "id,kind,name,languages,employees,contact_email,offer1_type,offer1_keywords,"                  \
+    "offer2_type,need1_type,need1_countries\n"
 
 static void test_import_csv_maps_columns_lists_and_groups(void **state)
 {
@@ -173,8 +174,9 @@ static void test_import_csv_maps_columns_lists_and_groups(void **state)
     o = proto_map_get(p, "offers");
     assert_int_equal(o->via.array.size, 1); /* offer2 is empty: absent */
     assert_int_equal(proto_map_get(&o->via.array.ptr[0], "keywords")->via.array.size, 2);
-    assert_true(str_is(&proto_map_get(&proto_map_get(p, "needs")->via.array.ptr[0],
-                                      "countries")->via.array.ptr[0], "DE"));
+    assert_true(str_is(
+        &proto_map_get(&proto_map_get(p, "needs")->via.array.ptr[0], "countries")->via.array.ptr[0],
+        "DE"));
     p = &arr->via.array.ptr[1];
     assert_true(str_is(proto_map_get(p, "name"), "Two\nLines"));
     assert_null(proto_map_get(p, "employees"));

@@ -33,9 +33,9 @@ static void test_metrics_histogram_buckets_are_cumulative(void **state)
 
     (void)state;
     metrics_init(&m);
-    metrics_http(&m, "GET", "/healthz", 200, 0.0002);  /* <= 0.00025 */
-    metrics_http(&m, "GET", "/healthz", 200, 0.003);   /* <= 0.005 */
-    metrics_http(&m, "GET", "/healthz", 200, 99.0);    /* +Inf only */
+    metrics_http(&m, "GET", "/healthz", 200, 0.0002); /* <= 0.00025 */
+    metrics_http(&m, "GET", "/healthz", 200, 0.003);  /* <= 0.005 */
+    metrics_http(&m, "GET", "/healthz", 200, 99.0);   /* +Inf only */
     assert_int_equal(metrics_render(&m, &out), 0);
     assert_non_null(strstr(out.data, "# TYPE smematch_http_request_duration_seconds histogram\n"));
     assert_non_null(strstr(out.data, "smematch_http_request_duration_seconds_bucket{route="
