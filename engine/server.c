@@ -27,6 +27,7 @@
 #define FRONT_BUDGET 256     /* client messages taken per poll round, for fairness */
 #define BATCH_BYTES ((size_t)64 << 20)
 #define HOUSEKEEPING_MS 60000
+#define DRAIN_MS 30000       /* on stop, wait this long at most for requests in flight */
 #define FRONT_LINGER_MS 1000 /* time to flush replies when closing */
 #define FRONT_SNDHWM 100000
 #define FRONT_RCVHWM 10000
@@ -171,6 +172,7 @@ struct broker {
     unsigned n_idle, ready;
     size_t reads_inflight, writes_inflight;
     bool stopping;
+    uint64_t drain_deadline;
     msgpack_sbuffer sb;
 };
 
@@ -204,7 +206,7 @@ static void route(struct broker *b, struct frames *m)
     struct frames *slot;
 
     /* A ROUTER always prepends an identity; longer envelopes would not fit the way back. */
-    if (m->n < 2) {
+    if (m->n < 2 || m->n > FRONT_FRAMES) {
         if (m->n > FRONT_FRAMES)
             log_warn("server: dropped a message of %d frames (at most %d)", m->n, FRONT_FRAMES);
         frames_close(m);
@@ -314,8 +316,18 @@ static void take_writer(struct broker *b)
 
 static bool broker_done(const struct broker *b)
 {
-    return b->stopping && b->rq_len == 0 && b->reads_inflight == 0 && b->writes_inflight == 0 &&
-           b->ready == b->s->n_readers;
+    if (!b->stopping)
+        return false;
+    if (b->rq_len == 0 && b->reads_inflight == 0 && b->writes_inflight == 0 &&
+        b->ready == b->s->n_readers)
+        return true;
+    /* A worker stuck for this long should not keep the process from exiting. */
+    if (sm_now_ms() >= b->drain_deadline) {
+        log_error("server: stopping with %zu requests unanswered after %d ms",
+                  b->rq_len + b->reads_inflight + b->writes_inflight, DRAIN_MS);
+        return true;
+    }
+    return false;
 }
 
 static void *broker_main(void *arg)
@@ -354,6 +366,7 @@ static void *broker_main(void *arg)
                 frames_close(&m);
                 /* Take what clients have already sent, then stop reading them. */
                 b.stopping = true;
+                b.drain_deadline = sm_now_ms() + DRAIN_MS;
                 take_front(&b, READ_QUEUE);
                 log_info("server: stopping, %zu requests in flight",
                          b.rq_len + b.reads_inflight + b.writes_inflight);

@@ -1,6 +1,7 @@
 /* api.c - HTTP handlers of the gateway; see api.h. */
 #include "sm.h"
 #include "api.h"
+#include "api_int.h"
 #include "import.h"
 #include "log.h"
 
@@ -27,7 +28,7 @@ bool api_contact_visible(const struct http_req *req, const char *profile_id)
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
-static void respond_code(struct http_req *req, int code, const char *field, const char *msg)
+void api_respond_code(struct http_req *req, int code, const char *field, const char *msg)
 {
     struct sm_error e;
 
@@ -36,7 +37,7 @@ static void respond_code(struct http_req *req, int code, const char *field, cons
 }
 
 /* The error for an engine call that got no usable reply. */
-static void respond_engine_status(struct api *a, struct http_req *req, int status)
+void api_respond_engine_status(struct api *a, struct http_req *req, int status)
 {
     struct sm_error e;
 
@@ -53,7 +54,7 @@ static void respond_engine_status(struct api *a, struct http_req *req, int statu
 }
 
 /* The media type of the request, lower-cased, without parameters; "" if none. */
-static void media_type(const struct http_req *req, char *out, size_t outsz)
+void api_media_type(const struct http_req *req, char *out, size_t outsz)
 {
     size_t n = 0, o = 0;
     const char *v = http_req_header(req, "content-type", &n);
@@ -78,19 +79,19 @@ static bool is_json_type(const char *mt)
 }
 
 /* Parse the body as one JSON object; responds and returns NULL on any error. */
-static json_t *body_object(struct api *a, struct http_req *req)
+json_t *api_body_object(struct api *a, struct http_req *req)
 {
     struct sm_error e;
     char mt[96];
     json_t *j;
 
-    media_type(req, mt, sizeof(mt));
+    api_media_type(req, mt, sizeof(mt));
     if (!is_json_type(mt)) {
-        respond_code(req, SM_EBADREQ, "Content-Type", "content type must be application/json");
+        api_respond_code(req, SM_EBADREQ, "Content-Type", "content type must be application/json");
         return NULL;
     }
     if (req->body_len == 0) {
-        respond_code(req, SM_EBADREQ, "", "request body must be a json object");
+        api_respond_code(req, SM_EBADREQ, "", "request body must be a json object");
         return NULL;
     }
     if (jsonmp_parse(req->body, req->body_len, &a->jlim, &j, &e)) {
@@ -99,7 +100,7 @@ static json_t *body_object(struct api *a, struct http_req *req)
     }
     if (!json_is_object(j)) {
         json_decref(j);
-        respond_code(req, SM_EBADREQ, "", "request body must be a json object");
+        api_respond_code(req, SM_EBADREQ, "", "request body must be a json object");
         return NULL;
     }
     return j;
@@ -125,7 +126,7 @@ static void location_header(struct buf *h, const char *id, size_t n)
 }
 
 /* Respond with a msgpack object as JSON, hiding the contact unless visible. */
-static void respond_object(struct http_req *req, int status, const msgpack_object *o,
+void api_respond_object(struct http_req *req, int status, const msgpack_object *o,
                            const char *headers, bool hide_contact)
 {
     struct buf body = BUF_INIT;
@@ -133,7 +134,7 @@ static void respond_object(struct http_req *req, int status, const msgpack_objec
 
     if (rc) {
         buf_release(&body);
-        respond_code(req, rc == -ENOMEM ? SM_ENOMEM : SM_EINTERNAL, "",
+        api_respond_code(req, rc == -ENOMEM ? SM_ENOMEM : SM_EINTERNAL, "",
                      "engine reply cannot be shown as json");
         return;
     }
@@ -157,7 +158,7 @@ static int pack_id_body(struct buf *out, const char *id, int contact)
 }
 
 /* Send op with body for req; the reply comes to cb with req as its argument. */
-static void call(struct api *a, struct http_req *req, const char *op, struct buf *body, ecli_cb cb)
+void api_call(struct api *a, struct http_req *req, const char *op, struct buf *body, ecli_cb cb)
 {
     int rc;
 
@@ -167,7 +168,7 @@ static void call(struct api *a, struct http_req *req, const char *op, struct buf
         rc = ecli_call(a->ecli, op, body->data, body->len, cb, req, NULL);
     buf_release(body);
     if (rc)
-        respond_engine_status(a, req, rc);
+        api_respond_engine_status(a, req, rc);
 }
 
 /* ---- profiles ----------------------------------------------------------------------------- */
@@ -176,13 +177,13 @@ static void on_profile_reply(void *arg, int status, const struct proto_reply *re
 {
     struct http_req *req = arg;
     struct api *a = req->app;
-    bool visible = api_contact_visible(req, req->match.param);
+    bool visible = api_contact_visible(req, req->match.params[0]);
     const msgpack_object *profile = rep ? rep->body : NULL, *created, *id;
     struct buf hdr = BUF_INIT;
     int code = 200;
 
     if (status) {
-        respond_engine_status(a, req, status);
+        api_respond_engine_status(a, req, status);
         return;
     }
     if (!rep->ok) {
@@ -195,7 +196,7 @@ static void on_profile_reply(void *arg, int status, const struct proto_reply *re
         created = proto_map_get(rep->body, "created");
         profile = proto_map_get(rep->body, "profile");
         if (!profile) {
-            respond_engine_status(a, req, SM_EBADREQ);
+            api_respond_engine_status(a, req, SM_EBADREQ);
             return;
         }
         code =
@@ -208,7 +209,7 @@ static void on_profile_reply(void *arg, int status, const struct proto_reply *re
     }
     /* The engine leaves contact out of profile.get unless asked; create and put answer with
      * the stored profile, contact included, so it is hidden here the same way. */
-    respond_object(req, code, profile, hdr.len ? hdr.data : NULL,
+    api_respond_object(req, code, profile, hdr.len ? hdr.data : NULL,
                    req->method_bit == RM_DELETE ? false : !visible);
     buf_release(&hdr);
 }
@@ -217,7 +218,7 @@ static void profile_create(struct api *a, struct http_req *req)
 {
     struct buf body = BUF_INIT;
     msgpack_packer pk;
-    json_t *j = body_object(a, req);
+    json_t *j = api_body_object(a, req);
 
     if (!j)
         return;
@@ -225,40 +226,40 @@ static void profile_create(struct api *a, struct http_req *req)
     if (jsonmp_pack(j, &pk))
         body.oom = true; /* call() answers it as out of memory */
     json_decref(j);
-    call(a, req, "profile.create", &body, on_profile_reply);
+    api_call(a, req, "profile.create", &body, on_profile_reply);
 }
 
 static void profile_put(struct api *a, struct http_req *req)
 {
     struct buf body = BUF_INIT;
     msgpack_packer pk;
-    json_t *j = body_object(a, req);
+    json_t *j = api_body_object(a, req);
 
     if (!j)
         return;
     msgpack_packer_init(&pk, &body, buf_msgpack_write);
     if (msgpack_pack_map(&pk, 2) || proto_pack_cstr(&pk, "id") ||
-        proto_pack_cstr(&pk, req->match.param) || proto_pack_cstr(&pk, "profile") ||
+        proto_pack_cstr(&pk, req->match.params[0]) || proto_pack_cstr(&pk, "profile") ||
         jsonmp_pack(j, &pk))
         body.oom = true;
     json_decref(j);
-    call(a, req, "profile.put", &body, on_profile_reply);
+    api_call(a, req, "profile.put", &body, on_profile_reply);
 }
 
 static void profile_get(struct api *a, struct http_req *req)
 {
     struct buf body = BUF_INIT;
 
-    pack_id_body(&body, req->match.param, api_contact_visible(req, req->match.param));
-    call(a, req, "profile.get", &body, on_profile_reply);
+    pack_id_body(&body, req->match.params[0], api_contact_visible(req, req->match.params[0]));
+    api_call(a, req, "profile.get", &body, on_profile_reply);
 }
 
 static void profile_delete(struct api *a, struct http_req *req)
 {
     struct buf body = BUF_INIT;
 
-    pack_id_body(&body, req->match.param, -1);
-    call(a, req, "profile.delete", &body, on_profile_reply);
+    pack_id_body(&body, req->match.params[0], -1);
+    api_call(a, req, "profile.delete", &body, on_profile_reply);
 }
 
 /* ---- import ------------------------------------------------------------------------------- */
@@ -308,7 +309,7 @@ static void import_finish(struct api_import *ai)
                  "; import stopped after %" PRIu64 " profiles stored", ai->imp.stored);
         http_respond_error(req, 0, &ai->fail_err, NULL);
     } else if (import_render(&ai->imp, &body)) {
-        respond_code(req, SM_ENOMEM, "", "out of memory");
+        api_respond_code(req, SM_ENOMEM, "", "out of memory");
     } else {
         http_respond(req, 200, JSON_TYPE, NULL, &body);
     }
@@ -430,7 +431,7 @@ static void profile_import(struct api *a, struct http_req *req)
     char mt[96];
     int rc;
 
-    media_type(req, mt, sizeof(mt));
+    api_media_type(req, mt, sizeof(mt));
     if (strcmp(mt, "text/csv") == 0) {
         fmt = IMPORT_CSV;
     } else if (strcmp(mt, "application/x-ndjson") == 0 || strcmp(mt, "application/ndjson") == 0 ||
@@ -438,17 +439,17 @@ static void profile_import(struct api *a, struct http_req *req)
                strcmp(mt, "application/json-seq") == 0 || strcmp(mt, "application/json") == 0) {
         fmt = IMPORT_NDJSON;
     } else {
-        respond_code(req, SM_EBADREQ, "Content-Type",
+        api_respond_code(req, SM_EBADREQ, "Content-Type",
                      "content type must be application/x-ndjson or text/csv");
         return;
     }
     if (!ecli_is_up(a->ecli)) {
-        respond_engine_status(a, req, SM_EUNAVAIL);
+        api_respond_engine_status(a, req, SM_EUNAVAIL);
         return;
     }
     ai = calloc(1, sizeof(*ai));
     if (!ai) {
-        respond_code(req, SM_ENOMEM, "", "out of memory");
+        api_respond_code(req, SM_ENOMEM, "", "out of memory");
         return;
     }
     ai->a = a;
@@ -488,7 +489,7 @@ static void metrics_page(struct api *a, struct http_req *req)
 
     if (!a->metrics || metrics_render(a->metrics, &body)) {
         buf_release(&body);
-        respond_code(req, SM_ENOMEM, "", "out of memory");
+        api_respond_code(req, SM_ENOMEM, "", "out of memory");
         return;
     }
     http_respond(req, 200, "text/plain; version=0.0.4; charset=utf-8", NULL, &body);
@@ -547,7 +548,8 @@ void api_on_request(void *user, struct http_req *req)
         metrics_page(a, req);
         return;
     default:
-        respond_code(req, SM_ENOTFOUND, "", "no such path");
+        /* Each subsystem's routes are handled in its own api_*.c (see api_int.h). */
+        api_respond_code(req, SM_ENOTFOUND, "", "no such path");
         return;
     }
 }

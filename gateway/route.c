@@ -4,17 +4,19 @@
 
 struct route_def {
     enum route_id id;
-    const char *tmpl; /* segments separated by '/', "{id}" is the parameter */
+    const char *tmpl; /* segments separated by '/', "{name}" segments are parameters */
     unsigned methods;
 };
 
-/* Order matters only for readability: literal segments always beat "{id}" (see match_one). */
+/* Order matters only for readability: the match with the fewest parameters wins. */
 static const struct route_def routes[] = {
     {ROUTE_PROFILES, "/v1/profiles", RM_POST},
     {ROUTE_PROFILES_IMPORT, "/v1/profiles/import", RM_POST},
     {ROUTE_PROFILE, "/v1/profiles/{id}", RM_GET | RM_PUT | RM_DELETE},
     {ROUTE_HEALTHZ, "/healthz", RM_GET},
     {ROUTE_METRICS, "/metrics", RM_GET},
+    {ROUTE_PROFILE_LEADS, "/v1/profiles/{id}/leads", RM_GET},
+    {ROUTE_SEARCH, "/v1/search", RM_POST},
 };
 
 unsigned route_method_bit(const char *method)
@@ -72,15 +74,19 @@ static int decode(const char *seg, size_t n, char *out, size_t outsz)
     return 0;
 }
 
-/*
- * 1 if path matches tmpl (param gets the raw span of "{id}"), 0 if not. Literal templates are
- * tried before parameter templates by the caller, so "import" never lands in {id}.
- */
-static int match_one(const char *tmpl, const char *path, size_t plen, const char **pstart,
-                     size_t *pn)
+/* Raw spans of the parameter segments of a match. */
+struct spans {
+    const char *p[ROUTE_PARAMS_MAX];
+    size_t n[ROUTE_PARAMS_MAX];
+    unsigned count;
+};
+
+/* 1 if path matches tmpl (sp gets the raw spans of its parameters), 0 if not. */
+static int match_one(const char *tmpl, const char *path, size_t plen, struct spans *sp)
 {
     size_t ti = 0, pi = 0, tl = strlen(tmpl);
 
+    sp->count = 0;
     while (ti < tl && pi <= plen) {
         size_t te = ti + 1, pe = pi + 1;
 
@@ -90,11 +96,11 @@ static int match_one(const char *tmpl, const char *path, size_t plen, const char
             te++;
         while (pe < plen && path[pe] != '/')
             pe++;
-        if (te - ti == 5 && memcmp(tmpl + ti, "/{id}", 5) == 0) {
-            if (pe - pi < 2)
-                return 0; /* an empty segment is no id */
-            *pstart = path + pi + 1;
-            *pn = pe - pi - 1;
+        if (te - ti > 3 && tmpl[ti + 1] == '{' && tmpl[te - 1] == '}') {
+            if (pe - pi < 2 || sp->count >= ROUTE_PARAMS_MAX)
+                return 0; /* an empty segment is no parameter */
+            sp->p[sp->count] = path + pi + 1;
+            sp->n[sp->count++] = pe - pi - 1;
         } else if (te - ti != pe - pi || memcmp(tmpl + ti, path + pi, te - ti) != 0) {
             return 0;
         }
@@ -108,28 +114,24 @@ int route_match(unsigned method_bit, const char *path, size_t path_len, struct r
                 struct sm_error *e)
 {
     const struct route_def *found = NULL;
-    const char *pstart = NULL;
-    size_t pn = 0;
+    struct spans best = {0}, sp;
 
     memset(m, 0, sizeof(*m));
-    for (int pass = 0; pass < 2 && !found; pass++) {
-        for (size_t i = 0; i < SM_ARRAY_SIZE(routes); i++) {
-            bool has_param = strchr(routes[i].tmpl, '{') != NULL;
-
-            if (has_param != (pass == 1))
-                continue;
-            if (match_one(routes[i].tmpl, path, path_len, &pstart, &pn)) {
-                found = &routes[i];
-                break;
-            }
+    for (size_t i = 0; i < SM_ARRAY_SIZE(routes); i++) {
+        if (match_one(routes[i].tmpl, path, path_len, &sp) && (!found || sp.count < best.count)) {
+            found = &routes[i];
+            best = sp;
         }
     }
     if (!found)
         return sm_error_set(e, SM_ENOTFOUND, "", "no such path");
     m->route = found->id;
     m->allowed = found->methods;
-    if (pstart && decode(pstart, pn, m->param, sizeof(m->param)))
-        return sm_error_set(e, SM_EBADREQ, "id", "bad percent-escape or over-long id in path");
+    m->n_params = best.count;
+    for (unsigned i = 0; i < best.count; i++)
+        if (decode(best.p[i], best.n[i], m->params[i], sizeof(m->params[i])))
+            return sm_error_set(e, SM_EBADREQ, "id",
+                                "bad percent-escape or over-long parameter in path");
     if (!(found->methods & method_bit))
         return sm_error_set(e, SM_EMETHOD, "", "method not allowed on %s", found->tmpl);
     return 0;

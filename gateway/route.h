@@ -1,9 +1,13 @@
 /*
  * route.h - the gateway's URL table: maps a method and a path to a route and its parameter.
  *
- * A route is a path template with literal segments and at most one "{id}" segment. A literal
- * segment wins over "{id}": "/v1/profiles/import" is the import route, never a profile id
- * (GET on it is 405, not a profile lookup).
+ * A route is a path template of literal segments and parameter segments ("{id}", "{profile}":
+ * any name in braces), at most ROUTE_PARAMS_MAX of them. When several templates match, the one
+ * with the fewest parameters wins, so a literal segment beats a parameter:
+ * "/v1/profiles/import" is the import route, never a profile id (GET on it is 405).
+ *
+ * Adding routes: append an enum value here and a line to the table in route.c, then handle the
+ * route in the subsystem's api_*.c dispatcher (see api.h).
  *
  * Pure logic: no I/O, no globals besides the constant table.
  */
@@ -21,6 +25,8 @@ enum route_id {
     ROUTE_PROFILE,         /* /v1/profiles/{id} */
     ROUTE_HEALTHZ,         /* /healthz */
     ROUTE_METRICS,         /* /metrics */
+    ROUTE_PROFILE_LEADS,   /* /v1/profiles/{id}/leads (api_match.c) */
+    ROUTE_SEARCH,          /* /v1/search (api_match.c) */
     ROUTE__COUNT
 };
 
@@ -35,11 +41,14 @@ enum route_method {
 };
 
 #define ROUTE_PARAM_MAX 256
+#define ROUTE_PARAMS_MAX 3
 
 struct route_match {
     enum route_id route;
-    unsigned allowed;            /* methods the path allows (for a 405's Allow header) */
-    char param[ROUTE_PARAM_MAX]; /* the percent-decoded {id} segment, or "" */
+    unsigned allowed; /* methods the path allows (for a 405's Allow header) */
+    unsigned n_params;
+    /* The percent-decoded parameter segments in template order; "" past n_params. */
+    char params[ROUTE_PARAMS_MAX][ROUTE_PARAM_MAX];
 };
 
 /* The method bit for a method name ("GET"...); RM_OTHER for anything else. */

@@ -53,7 +53,7 @@ static void on_request(void *user, struct http_req *req)
     buf_puts(&b, ",\"type\":");
     buf_json_str(&b, ct ? ct : "", ct ? n : 0);
     buf_printf(&b, ",\"body\":%zu,\"param\":", req->body_len);
-    buf_json_str(&b, req->match.param, strlen(req->match.param));
+    buf_json_str(&b, req->match.params[0], strlen(req->match.params[0]));
     buf_putc(&b, '}');
     http_respond(req, 200, "application/json", NULL, &b);
     buf_release(&b);

@@ -33,9 +33,9 @@ static void test_route_extracts_and_decodes_the_id(void **state)
     (void)state;
     assert_int_equal(match("GET", "/v1/profiles/cn-ningbo-0042", &m), 0);
     assert_int_equal(m.route, ROUTE_PROFILE);
-    assert_string_equal(m.param, "cn-ningbo-0042");
+    assert_string_equal(m.params[0], "cn-ningbo-0042");
     assert_int_equal(match("DELETE", "/v1/profiles/a%3Ab%2f", &m), 0);
-    assert_string_equal(m.param, "a:b/");
+    assert_string_equal(m.params[0], "a:b/");
     assert_int_equal(match("GET", "/v1/profiles/bad%zz", &m), SM_EBADREQ);
     assert_int_equal(match("GET", "/v1/profiles/nul%00", &m), SM_EBADREQ);
     assert_int_equal(match("GET", "/v1/profiles/trunc%4", &m), SM_EBADREQ);
@@ -51,6 +51,19 @@ static void test_route_literal_segment_beats_the_parameter(void **state)
     assert_int_equal(match("GET", "/v1/profiles/import", &m), SM_EMETHOD);
     assert_int_equal(m.route, ROUTE_PROFILES_IMPORT);
     assert_int_equal(m.allowed, RM_POST);
+}
+
+static void test_route_sub_resource_of_a_parameter(void **state)
+{
+    struct route_match m;
+
+    (void)state;
+    assert_int_equal(match("GET", "/v1/profiles/cn%2D1/leads", &m), 0);
+    assert_int_equal(m.route, ROUTE_PROFILE_LEADS);
+    assert_int_equal(m.n_params, 1);
+    assert_string_equal(m.params[0], "cn-1");
+    assert_int_equal(match("POST", "/v1/profiles/cn-1/leads", &m), SM_EMETHOD);
+    assert_int_equal(match("GET", "/v1/profiles//leads", &m), SM_ENOTFOUND);
 }
 
 static void test_route_unknown_paths_are_not_found(void **state)
@@ -100,6 +113,7 @@ int main(void)
         cmocka_unit_test(test_route_matches_literal_paths),
         cmocka_unit_test(test_route_extracts_and_decodes_the_id),
         cmocka_unit_test(test_route_literal_segment_beats_the_parameter),
+        cmocka_unit_test(test_route_sub_resource_of_a_parameter),
         cmocka_unit_test(test_route_unknown_paths_are_not_found),
         cmocka_unit_test(test_route_wrong_method_lists_allowed_ones),
         cmocka_unit_test(test_route_id_too_long_is_bad_request),
