@@ -15,5 +15,8 @@ struct cli_opts {
 int cmd_serve(int argc, char **argv, const struct cli_opts *o);
 int cmd_import(int argc, char **argv, const struct cli_opts *o);
 int cmd_get(int argc, char **argv, const struct cli_opts *o);
+int cmd_event(int argc, char **argv, const struct cli_opts *o);
+int cmd_leads(int argc, char **argv, const struct cli_opts *o);
+int cmd_search(int argc, char **argv, const struct cli_opts *o);
 
 #endif

@@ -14,6 +14,13 @@ static void usage(FILE *f)
             "  serve [--data DIR] [--http HOST:PORT] [--sample FILE]   run engine + gateway\n"
             "  import FILE                  import profiles (NDJSON or CSV) with progress\n"
             "  get ID                       show one profile\n"
+            "  event create FILE.json       create a matchmaking event\n"
+            "  event import-participants EVENT FILE.csv   register participants (CSV)\n"
+            "  event schedule EVENT [--mode place|choose] [--publish] [--json]\n"
+            "  event agenda EVENT PROFILE [--format json|csv|ics|html]\n"
+            "  event stats EVENT            event statistics\n"
+            "  leads ID [--limit N] [--type T] [--country CC] [--json]   ranked leads with reasons\n"
+            "  search TEXT [--limit N] [--json]   free-text search over all profiles\n"
             "\n"
             "  --url URL   gateway address (env SMEMATCH_URL, default http://127.0.0.1:8080)\n"
             "  --key KEY   API key (env SMEMATCH_KEY)\n"
@@ -61,6 +68,12 @@ int main(int argc, char **argv)
         return cmd_import(argc, argv, &o);
     if (strcmp(argv[0], "get") == 0)
         return cmd_get(argc, argv, &o);
+    if (strcmp(argv[0], "event") == 0)
+        return cmd_event(argc, argv, &o);
+    if (strcmp(argv[0], "leads") == 0)
+        return cmd_leads(argc, argv, &o);
+    if (strcmp(argv[0], "search") == 0)
+        return cmd_search(argc, argv, &o);
     fprintf(stderr, "smematch: unknown command '%s'\n", argv[0]);
     usage(stderr);
     return 2;

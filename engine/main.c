@@ -15,6 +15,8 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "event_store.h"
+#include "index.h"
 #include "log.h"
 #include "ops.h"
 #include "server.h"
@@ -120,6 +122,7 @@ int main(int argc, char **argv)
     int level = log_level_parse(env_or("SMEMATCH_LOG_LEVEL", "info"));
     struct store_options sopt = {0};
     struct store *st = NULL;
+    struct index *ix = NULL;
     struct server *srv = NULL;
     struct ops_table ops;
     struct ops_info info = {.version = SM_VERSION};
@@ -199,6 +202,18 @@ int main(int argc, char **argv)
                   strerror(-lock_fd));
         goto out;
     }
+    /* Before the server: the index registers its store hook and may build itself. */
+    rc = index_open(&ix, st);
+    if (rc) {
+        log_error("cannot open the matching index: %s", sm_strerror(rc));
+        goto out;
+    }
+    info.index = ix;
+    rc = event_store_open(st);
+    if (rc) {
+        log_error("cannot open the event databases: %s", sm_strerror(rc));
+        goto out;
+    }
     rc = ops_table_default(&ops);
     if (rc) {
         log_error("cannot build the operation table: %s", sm_strerror(rc));
@@ -225,6 +240,7 @@ int main(int argc, char **argv)
     status = 0;
 out:
     server_destroy(&srv);
+    index_close(&ix);
     store_close(&st);
     if (lock_fd >= 0)
         close(lock_fd);

@@ -44,6 +44,10 @@ int ops_table_default(struct ops_table *t)
     rc = ops_table_add(t, ops_core_defs, ops_core_count);
     if (rc == 0)
         rc = ops_table_add(t, ops_profile_defs, ops_profile_count);
+    if (rc == 0)
+        rc = ops_table_add(t, ops_event_defs, ops_event_count);
+    if (rc == 0)
+        rc = ops_table_add(t, ops_match_defs, ops_match_count);
     return rc;
 }
 

@@ -46,10 +46,13 @@ void ops_events_release(struct ops_events *ev);
 void ops_events_clear(struct ops_events *ev);
 
 /* Facts about the running engine that some ops report. */
+struct index;
+
 struct ops_info {
     const char *version;
     unsigned readers;
     const struct profile_limits *limits; /* NULL: profile_default_limits */
+    struct index *index;                 /* matching index (index.h); NULL: match.* unavailable */
 };
 
 struct ops_ctx {
@@ -75,6 +78,10 @@ extern const struct ops_def ops_core_defs[]; /* ping, stats (ops.c) */
 extern const size_t ops_core_count;
 extern const struct ops_def ops_profile_defs[]; /* profile.* (ops_profile.c) */
 extern const size_t ops_profile_count;
+extern const struct ops_def ops_event_defs[]; /* event.* (ops_event.c, ops_event_sched.c) */
+extern const size_t ops_event_count;
+extern const struct ops_def ops_match_defs[]; /* match.leads, match.search (ops_match.c) */
+extern const size_t ops_match_count;
 
 /* The dispatch table; filled before the server starts, then read-only (any thread). */
 struct ops_table {

@@ -2,6 +2,7 @@
 #include "sm.h"
 #include "api.h"
 #include "api_int.h"
+#include "api_stream.h"
 #include "import.h"
 #include "log.h"
 
@@ -549,6 +550,12 @@ void api_on_request(void *user, struct http_req *req)
         return;
     default:
         /* Each subsystem's routes are handled in its own api_*.c (see api_int.h). */
+        if (api_match_handle(a, req))
+            return;
+        if (api_events_handle(a, req))
+            return;
+        if (api_stream_handle(a, req))
+            return;
         api_respond_code(req, SM_ENOTFOUND, "", "no such path");
         return;
     }

@@ -24,8 +24,11 @@
 #include "jsonmp.h"
 #include "metrics.h"
 
+struct stream_hub;
+
 struct api {
     struct ecli *ecli;       /* borrowed */
+    struct stream_hub *streams; /* borrowed, may be NULL: live event streams (api_stream.h) */
     struct metrics *metrics; /* borrowed */
     size_t max_body;         /* JSON bodies */
     size_t max_import_body;  /* POST /v1/profiles/import */

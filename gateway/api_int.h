@@ -35,4 +35,8 @@ void api_respond_object(struct http_req *req, int status, const msgpack_object *
  */
 void api_call(struct api *a, struct http_req *req, const char *op, struct buf *body, ecli_cb cb);
 
+/* Subsystem dispatchers: true when the route was theirs (and answered). */
+bool api_match_handle(struct api *a, struct http_req *req); /* leads, search (api_match.c) */
+bool api_events_handle(struct api *a, struct http_req *req); /* /v1/events... (api_events.c) */
+
 #endif

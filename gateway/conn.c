@@ -52,7 +52,7 @@ static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *b)
     (void)suggested;
     /* Only unparsed pipelined bytes can be left here, and then we are not reading: so the
      * buffer is empty when a read starts, except in LINGER where input is dropped anyway. */
-    if (c->state == CS_LINGER)
+    if (c->state == CS_LINGER || c->state == CS_STREAMING)
         c->in.len = c->in_off = 0;
     if (buf_reserve(&c->in, want)) {
         b->base = NULL;
@@ -122,6 +122,18 @@ static void close_cb(uv_handle_t *h)
     }
 }
 
+/* The application's stream is over: tell it once (it forgets the request). */
+static void stream_notify(struct conn *c)
+{
+    void (*cb)(void *) = c->stream_closed;
+
+    c->stream_closed = NULL;
+    if (cb)
+        cb(c->stream_arg);
+}
+
+static void conn_linger(struct conn *c);
+
 void conn_close(struct conn *c)
 {
     if (c->state == CS_CLOSING)
@@ -130,6 +142,8 @@ void conn_close(struct conn *c)
         c->close_after = true;
         return;
     }
+    if (c->state == CS_STREAMING)
+        stream_notify(c);
     c->state = CS_CLOSING;
     c->reading = false;
     uv_close((uv_handle_t *)&c->tcp, close_cb);
@@ -138,6 +152,12 @@ void conn_close(struct conn *c)
 
 void conn_close_if_idle(struct conn *c)
 {
+    if (c->state == CS_STREAMING) {
+        /* A stream never finishes by itself: end it cleanly (what is queued, then FIN). */
+        stream_notify(c);
+        conn_linger(c);
+        return;
+    }
     if (c->state != CS_DISPATCHED && c->state != CS_WRITING)
         conn_close(c);
 }
@@ -489,6 +509,8 @@ static void read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_t *b)
         conn_close(c);
         return;
     }
+    if (c->state == CS_STREAMING)
+        return; /* a stream's client has nothing more to say: dropped */
     if (c->state == CS_LINGER) {
         c->linger_bytes += (size_t)nread;
         if (c->linger_bytes > LINGER_BYTES)
@@ -597,6 +619,7 @@ static void timer_cb(uv_timer_t *t)
         return;
     case CS_DISPATCHED:
     case CS_CLOSING:
+    case CS_STREAMING:
         return;
     }
 }
@@ -663,4 +686,110 @@ void http_respond(struct http_req *req, int status, const char *content_type, co
 
     assert(c->state == CS_DISPATCHED || c->state == CS_IDLE);
     conn_write_response(c, status, content_type, headers, body);
+}
+
+/* ---- streaming responses ------------------------------------------------------------------ */
+
+struct stream_write {
+    uv_write_t w;
+    char data[];
+};
+
+static void stream_write_cb(uv_write_t *w, int status)
+{
+    struct conn *c = w->handle->data;
+
+    free(w);
+    if (status < 0 && status != UV_ECANCELED && c->state == CS_STREAMING)
+        conn_close(c);
+}
+
+static int stream_send(struct conn *c, const void *data, size_t len)
+{
+    struct stream_write *sw;
+    uv_buf_t b;
+
+    if (len == 0)
+        return 0;
+    sw = malloc(sizeof(*sw) + len);
+    if (!sw) {
+        conn_close(c);
+        return -ENOMEM;
+    }
+    memcpy(sw->data, data, len);
+    b = uv_buf_init(sw->data, (unsigned)len);
+    if (uv_write(&sw->w, (uv_stream_t *)&c->tcp, &b, 1, stream_write_cb)) {
+        free(sw);
+        conn_close(c);
+        return SM_EUNAVAIL;
+    }
+    if (c->tcp.write_queue_size > c->stream_max_queue) {
+        log_warn("closing a stream with %zu bytes unread by the client", c->tcp.write_queue_size);
+        conn_close(c);
+        return SM_ETOOLARGE;
+    }
+    return 0;
+}
+
+int http_stream_start(struct http_req *req, int status, const char *content_type,
+                      const char *headers, size_t max_queue, void (*closed)(void *arg), void *arg)
+{
+    struct conn *c = SM_CONTAINER_OF(req, struct conn, req);
+    struct http_server *s = c->srv;
+    struct buf head = BUF_INIT;
+    int rc;
+
+    assert(c->state == CS_DISPATCHED);
+    if (s->stopping || c->close_after)
+        return SM_EUNAVAIL;
+    http_server_date(s);
+    buf_printf(&head, "HTTP/1.1 %d %s\r\nDate: %s\r\nConnection: close\r\n", status,
+               http_status_text(status), s->date);
+    if (content_type)
+        buf_printf(&head, "Content-Type: %s\r\n", content_type);
+    if (headers)
+        buf_puts(&head, headers);
+    buf_puts(&head, "\r\n");
+    if (s->metrics)
+        metrics_http(s->metrics, req->method ? req->method : "OTHER",
+                     req->route_label ? req->route_label : "other", status,
+                     req->start_ns ? (double)(sm_now_ns() - req->start_ns) / 1e9 : 0.0);
+    c->state = CS_STREAMING;
+    c->close_after = true;
+    c->stream_max_queue = max_queue ? max_queue : s->lim.max_write_queue;
+    /* Pipelined requests after a stream are never answered: drop them. */
+    c->in.len = c->in_off = 0;
+    uv_timer_stop(&c->timer);
+    rc = buf_err(&head) ? -ENOMEM : 0;
+    if (rc)
+        conn_close(c);
+    else
+        rc = stream_send(c, head.data, head.len);
+    buf_release(&head);
+    if (rc)
+        return rc < 0 && rc != SM_EUNAVAIL ? rc : SM_EINTERNAL;
+    c->stream_closed = closed;
+    c->stream_arg = arg;
+    /* Read only to see the client leave (EOF or reset). */
+    conn_read_start(c);
+    return 0;
+}
+
+int http_stream_write(struct http_req *req, const void *data, size_t len)
+{
+    struct conn *c = SM_CONTAINER_OF(req, struct conn, req);
+
+    if (c->state != CS_STREAMING)
+        return SM_EUNAVAIL;
+    return stream_send(c, data, len);
+}
+
+void http_stream_end(struct http_req *req)
+{
+    struct conn *c = SM_CONTAINER_OF(req, struct conn, req);
+
+    if (c->state != CS_STREAMING)
+        return;
+    c->stream_closed = NULL;
+    conn_linger(c);
 }

@@ -12,6 +12,9 @@
  * (response queued; not reading) -> IDLE again, or LINGER (response sent with
  * "Connection: close": FIN sent, the rest of the input read and dropped for a short while
  * so the client sees the response and not a reset) -> CLOSING.
+ * A streaming response (http_stream_start) goes DISPATCHED -> STREAMING: the connection reads
+ * only to notice the client leaving (input is dropped), writes whenever the application has
+ * something, and ends in LINGER (http_stream_end, server stop) or CLOSING.
  */
 #ifndef GW_CONN_H
 #define GW_CONN_H
@@ -24,7 +27,16 @@
 
 #define CONN_MAX_HEADERS 100
 
-enum conn_state { CS_IDLE, CS_HEAD, CS_BODY, CS_DISPATCHED, CS_WRITING, CS_LINGER, CS_CLOSING };
+enum conn_state {
+    CS_IDLE,
+    CS_HEAD,
+    CS_BODY,
+    CS_DISPATCHED,
+    CS_WRITING,
+    CS_LINGER,
+    CS_CLOSING,
+    CS_STREAMING
+};
 
 struct conn {
     uv_tcp_t tcp;
@@ -57,6 +69,11 @@ struct conn {
 
     /* The response being written. */
     struct buf out_head, out_body;
+
+    /* A streaming response (CS_STREAMING). */
+    void (*stream_closed)(void *arg); /* the application's, called once when it ends */
+    void *stream_arg;
+    size_t stream_max_queue;
 };
 
 /* Refresh s->date (the Date header value) if the second changed. */

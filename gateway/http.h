@@ -123,6 +123,34 @@ void http_respond(struct http_req *req, int status, const char *content_type, co
 void http_respond_error(struct http_req *req, int status, const struct sm_error *e,
                         const char *headers);
 
+/*
+ * Streaming responses (Server-Sent Events): instead of http_respond(), the application may
+ * answer a request with http_stream_start(): the status line and headers go out at once,
+ * without Content-Length and with "Connection: close" (the body ends when the connection
+ * does), and the request is finished for the server: any pipelined request after it is
+ * dropped. Then http_stream_write() sends bytes whenever the application has some, and
+ * http_stream_end() ends the stream cleanly (FIN after what is queued).
+ *
+ * closed(arg) is called exactly once when the stream ends for any reason other than
+ * http_stream_end(): the client closed or reset the connection, a write failed, more than
+ * max_queue bytes are waiting for a client that does not read (it is closed), or the server
+ * is stopping (streams end cleanly). req is invalid from then on, and also after
+ * http_stream_end().
+ *
+ * http_stream_start returns 0; SM_EUNAVAIL when the server is stopping (nothing was sent:
+ * respond normally instead); any other error means the connection failed and is closing:
+ * closed() is not called, do not respond, req is invalid.
+ */
+int http_stream_start(struct http_req *req, int status, const char *content_type,
+                      const char *headers, size_t max_queue, void (*closed)(void *arg), void *arg);
+/*
+ * Queue data (copied). Returns 0, or SM_ETOOLARGE when the client is too far behind: the
+ * connection is then being closed and closed(arg) has been called (from inside this call).
+ */
+int http_stream_write(struct http_req *req, const void *data, size_t len);
+/* End the stream: queued data is still sent, then FIN. closed() is not called. */
+void http_stream_end(struct http_req *req);
+
 /* Reason phrase for a status ("Not Found"); "Unknown" otherwise. */
 const char *http_status_text(int status);
 

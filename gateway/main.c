@@ -8,6 +8,7 @@
  */
 #include "sm.h"
 #include "api.h"
+#include "api_stream.h"
 #include "ecli.h"
 #include "http.h"
 #include "log.h"
@@ -22,6 +23,7 @@ struct gateway {
     struct metrics metrics;
     struct ecli ecli;
     struct api api;
+    struct stream_hub streams; /* live event streams, fed by --pub */
     struct http_server http;
     uv_signal_t sigterm, sigint;
     uv_timer_t deadline;
@@ -46,6 +48,8 @@ static void usage(FILE *f)
             "  --max-conns N         open HTTP connections (default 1024)\n"
             "  --header-timeout-ms N request headers must arrive within (default 10000)\n"
             "  --idle-timeout-ms N   keep-alive idle timeout (default 30000)\n"
+            "  --max-streams N       open live event streams (default 256)\n"
+            "  --stream-ping-ms N    heartbeat comment on idle streams (default 15000)\n"
             "  --log-level L         error, warn, info (default), debug\n"
             "  --help                this text\n");
 }
@@ -127,13 +131,20 @@ static void ecli_closed(struct ecli *c)
     uv_close((uv_handle_t *)&g->deadline, handle_closed);
 }
 
+static void streams_closed(struct stream_hub *h)
+{
+    struct gateway *g = SM_CONTAINER_OF(h, struct gateway, streams);
+
+    ecli_close(&g->ecli, ecli_closed);
+}
+
 static void http_stopped(struct http_server *s)
 {
     struct gateway *g = SM_CONTAINER_OF(s, struct gateway, http);
 
     log_info("gateway stopped: all connections closed");
     uv_timer_stop(&g->deadline);
-    ecli_close(&g->ecli, ecli_closed);
+    stream_hub_close(&g->streams, streams_closed);
 }
 
 static void deadline_cb(uv_timer_t *t)
@@ -182,12 +193,15 @@ int main(int argc, char **argv)
         {"header-timeout-ms", required_argument, NULL, 'H'},
         {"idle-timeout-ms", required_argument, NULL, 'I'},
         {"log-level", required_argument, NULL, 'l'},
+        {"max-streams", required_argument, NULL, 'S'},
+        {"stream-ping-ms", required_argument, NULL, 'T'},
         {"help", no_argument, NULL, '?' + 256},
         {NULL, 0, NULL, 0},
     };
     static struct gateway g; /* large (metrics tables): not on the stack */
     struct http_limits lim = http_default_limits;
     struct ecli_opts eo = ecli_default_opts;
+    struct stream_hub_opts so = stream_hub_default_opts;
     struct http_app app;
     struct sockaddr_storage ss;
     uint64_t max_body = API_MAX_BODY, max_import = API_MAX_IMPORT_BODY, v;
@@ -228,6 +242,8 @@ int main(int argc, char **argv)
         case 'c':
         case 'H':
         case 'I':
+        case 'S':
+        case 'T':
             if (parse_u64(optarg, &v) || v == 0) {
                 fprintf(stderr, "smematch-gateway: bad value %s\n", optarg);
                 return 2;
@@ -246,6 +262,10 @@ int main(int argc, char **argv)
                 lim.header_timeout_ms = v;
             if (opt == 'I')
                 lim.idle_timeout_ms = v;
+            if (opt == 'S')
+                so.max_streams = (size_t)v;
+            if (opt == 'T')
+                so.ping_ms = v;
             break;
         default:
             usage(stderr);
@@ -272,6 +292,12 @@ int main(int argc, char **argv)
         return 1;
     }
     api_init(&g.api, &g.ecli, &g.metrics, (size_t)max_body, (size_t)max_import);
+    rc = stream_hub_init(&g.streams, &g.loop, &g.ecli, g.pub_ep, &so);
+    if (rc) {
+        log_error("updates subscriber on %s: %s", g.pub_ep, sm_strerror(rc));
+        return 1;
+    }
+    g.api.streams = &g.streams;
     lim.max_body = (size_t)max_body;
     app.on_head = api_on_head;
     app.on_request = api_on_request;

@@ -17,6 +17,23 @@ static const struct route_def routes[] = {
     {ROUTE_METRICS, "/metrics", RM_GET},
     {ROUTE_PROFILE_LEADS, "/v1/profiles/{id}/leads", RM_GET},
     {ROUTE_SEARCH, "/v1/search", RM_POST},
+    {ROUTE_EVENT_STREAM, "/v1/events/{id}/stream", RM_GET},
+    {ROUTE_EVENT_AGENDA, "/v1/events/{id}/agenda/{profile}", RM_GET},
+    {ROUTE_EVENT_TABLE_SHEET, "/v1/events/{id}/tables/{table}/sheet", RM_GET},
+    {ROUTE_EVENT_SCHEDULE_CSV, "/v1/events/{id}/schedule.csv", RM_GET},
+    {ROUTE_EVENTS, "/v1/events", RM_POST},
+    {ROUTE_EVENT, "/v1/events/{id}", RM_GET},
+    {ROUTE_EVENT_PARTICIPANTS, "/v1/events/{id}/participants", RM_GET | RM_POST},
+    {ROUTE_EVENT_PARTICIPANT, "/v1/events/{id}/participants/{profile}", RM_PUT},
+    {ROUTE_EVENT_REQUESTS, "/v1/events/{id}/requests", RM_GET | RM_POST},
+    {ROUTE_EVENT_REQUEST, "/v1/events/{id}/requests/{rid}", RM_PUT},
+    {ROUTE_EVENT_VETOES, "/v1/events/{id}/vetoes", RM_POST},
+    {ROUTE_EVENT_MEETINGS, "/v1/events/{id}/meetings", RM_POST},
+    {ROUTE_EVENT_MEETING, "/v1/events/{id}/meetings/{mid}", RM_PUT},
+    {ROUTE_EVENT_TABLE, "/v1/events/{id}/tables/{table}", RM_PUT},
+    {ROUTE_EVENT_SCHEDULE, "/v1/events/{id}/schedule", RM_GET | RM_POST},
+    {ROUTE_EVENT_STATS, "/v1/events/{id}/stats", RM_GET},
+    {ROUTE_EVENT_CHANGES, "/v1/events/{id}/changes", RM_GET},
 };
 
 unsigned route_method_bit(const char *method)

@@ -27,6 +27,23 @@ enum route_id {
     ROUTE_METRICS,         /* /metrics */
     ROUTE_PROFILE_LEADS,   /* /v1/profiles/{id}/leads (api_match.c) */
     ROUTE_SEARCH,          /* /v1/search (api_match.c) */
+    ROUTE_EVENT_STREAM,       /* /v1/events/{id}/stream (api_stream.c) */
+    ROUTE_EVENT_AGENDA,       /* /v1/events/{id}/agenda/{profile} (api_agenda.c) */
+    ROUTE_EVENT_TABLE_SHEET,  /* /v1/events/{id}/tables/{table}/sheet (api_agenda.c) */
+    ROUTE_EVENT_SCHEDULE_CSV, /* /v1/events/{id}/schedule.csv (api_agenda.c) */
+    ROUTE_EVENTS,             /* /v1/events (api_events.c) */
+    ROUTE_EVENT,              /* /v1/events/{id} */
+    ROUTE_EVENT_PARTICIPANTS, /* /v1/events/{id}/participants */
+    ROUTE_EVENT_PARTICIPANT,  /* /v1/events/{id}/participants/{profile} */
+    ROUTE_EVENT_REQUESTS,     /* /v1/events/{id}/requests */
+    ROUTE_EVENT_REQUEST,      /* /v1/events/{id}/requests/{rid} */
+    ROUTE_EVENT_VETOES,       /* /v1/events/{id}/vetoes */
+    ROUTE_EVENT_MEETINGS,     /* /v1/events/{id}/meetings */
+    ROUTE_EVENT_MEETING,      /* /v1/events/{id}/meetings/{mid} */
+    ROUTE_EVENT_TABLE,        /* /v1/events/{id}/tables/{table} */
+    ROUTE_EVENT_SCHEDULE,     /* /v1/events/{id}/schedule */
+    ROUTE_EVENT_STATS,        /* /v1/events/{id}/stats */
+    ROUTE_EVENT_CHANGES,      /* /v1/events/{id}/changes */
     ROUTE__COUNT
 };
 

@@ -9,7 +9,7 @@ pkgs=(
   libsodium-dev libcmocka-dev libstemmer-dev libutf8proc-dev libcsv-dev libcurl4-openssl-dev
   lmdb-utils curl
   # tests and benchmarks: Debian's python3 with pyzmq/msgpack/icalendar, SQLite FTS5, CBC
-  python3 python3-zmq python3-msgpack python3-icalendar sqlite3 coinor-cbc
+  python3 python3-zmq python3-msgpack python3-icalendar sqlite3 libsqlite3-dev coinor-cbc
 )
 
 missing=()

@@ -246,13 +246,15 @@ static void usage(void)
     fprintf(stderr,
             "usage: smematch-sched-bench [--large | --smoke] [--cbc PATH | --no-cbc]\n"
             "                            [--cbc-time SEC] [--dir DIR] [--keep] [--seeds N]\n"
-            "                            [--deadline MS] [--effort N]\n");
+            "                            [--deadline MS] [--effort N]\n"
+            "                            [--instance place|choose P S T M [C]]\n");
 }
 
 int main(int argc, char **argv)
 {
     struct opts o = {.cbc = "cbc", .cbc_time = 300, .seeds = 2};
-    bool large = false, smk = false;
+    bool large = false, smk = false, custom = false;
+    struct spec one = {0};
     char tmpl[] = "/tmp/smematch-sched-XXXXXX";
     int rc = 0;
 
@@ -279,6 +281,18 @@ int main(int argc, char **argv)
             o.deadline = (uint32_t)atoi(argv[++i]);
         else if (!strcmp(a, "--effort") && more)
             o.effort = (uint32_t)atoi(argv[++i]);
+        else if (!strcmp(a, "--instance") && i + 5 < argc) {
+            /* --instance place|choose P S T M C: one generated instance */
+            one.name = "instance";
+            one.mode = strcmp(argv[i + 1], "choose") ? SCHED_PLACE : SCHED_CHOOSE;
+            one.participants = atoi(argv[i + 2]);
+            one.slots = atoi(argv[i + 3]);
+            one.tables = atoi(argv[i + 4]);
+            one.meetings = atoi(argv[i + 5]);
+            one.candidates = i + 6 < argc && argv[i + 6][0] != '-' ? atoi(argv[i + 6]) : 0;
+            i += 5 + (one.candidates > 0);
+            custom = true;
+        }
         else {
             usage();
             return 2;
@@ -299,6 +313,9 @@ int main(int argc, char **argv)
             o.cbc_time = 60;
         for (size_t i = 0; i < SM_ARRAY_SIZE(smoke); i++)
             rc |= run_one(&o, &smoke[i], 1, true);
+    } else if (custom) {
+        for (int sd = 1; sd <= o.seeds; sd++)
+            rc |= run_one(&o, &one, (uint64_t)sd, false);
     } else {
         for (size_t i = 0; i < SM_ARRAY_SIZE(suite); i++)
             for (int sd = 1; sd <= o.seeds; sd++)

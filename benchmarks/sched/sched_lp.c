@@ -222,6 +222,37 @@ static int y_count(const struct model *md, int p, int s)
     return n;
 }
 
+/*
+ * Rows of p's block [first, end): u <= meetings of p in the block (u: p meets there), and, valid
+ * and tightening, u <= run starts (a block with a meeting has at least one run).
+ */
+static void block_rows(struct lpw *w, const struct model *md, int p, int first, int end)
+{
+    const struct sched_problem *pb = md->pb;
+    char name[64], v[32];
+    int nz = 0;
+
+    snprintf(name, sizeof(name), "meets%d_%d", p, first);
+    row_begin(w, name);
+    snprintf(v, sizeof(v), "u%d_%d", p, first);
+    term(w, 1, v);
+    for (int t = first; t < end; t++)
+        if (!sched_slots_has(&pb->participants[p].forbidden, t))
+            nz += y_terms(w, md, p, t, -1);
+    row_end(w, "<=", 0);
+    if (!nz)
+        return;
+    snprintf(name, sizeof(name), "runs%d_%d", p, first);
+    row_begin(w, name);
+    term(w, 1, v);
+    for (int t = first; t < end; t++)
+        if (!sched_slots_has(&pb->participants[p].forbidden, t) && y_count(md, p, t)) {
+            snprintf(v, sizeof(v), "z%d_%d", p, t);
+            term(w, -1, v);
+        }
+    row_end(w, "<=", 0);
+}
+
 static bool same_block(const struct sched_problem *pb, int s, int t)
 {
     return pb->slots[s].day == pb->slots[t].day && pb->slots[s].session == pb->slots[t].session;
@@ -420,14 +451,7 @@ int sched_lp_write(const struct sched_problem *pb, const char *path)
         for (int s = 0; s < S; s++) {
             if (s == 0 || !same_block(pb, s, s - 1)) {
                 if (first >= 0) {
-                    snprintf(name, sizeof(name), "meets%d_%d", p, first);
-                    row_begin(&w, name);
-                    snprintf(v, sizeof(v), "u%d_%d", p, first);
-                    term(&w, 1, v);
-                    for (int t = first; t < s; t++)
-                        if (!sched_slots_has(&pb->participants[p].forbidden, t))
-                            y_terms(&w, &md, p, t, -1);
-                    row_end(&w, "<=", 0);
+                    block_rows(&w, &md, p, first, s);
                 }
                 first = s;
                 prev = -1;
@@ -443,19 +467,17 @@ int sched_lp_write(const struct sched_problem *pb, const char *path)
                 if (prev >= 0)
                     y_terms(&w, &md, p, prev, 1);
                 row_end(&w, ">=", 0);
+                /* Valid, tightens the relaxation: a run starts only where p meets. */
+                snprintf(name, sizeof(name), "busystart%d_%d", p, s);
+                row_begin(&w, name);
+                term(&w, 1, v);
+                y_terms(&w, &md, p, s, -1);
+                row_end(&w, "<=", 0);
             }
             prev = s;
         }
-        if (first >= 0) {
-            snprintf(name, sizeof(name), "meets%d_%d", p, first);
-            row_begin(&w, name);
-            snprintf(v, sizeof(v), "u%d_%d", p, first);
-            term(&w, 1, v);
-            for (int t = first; t < S; t++)
-                if (!sched_slots_has(&pb->participants[p].forbidden, t))
-                    y_terms(&w, &md, p, t, -1);
-            row_end(&w, "<=", 0);
-        }
+        if (first >= 0)
+            block_rows(&w, &md, p, first, S);
     }
     if (choose)
         for (int p = 0; p < P; p++) {

@@ -1,0 +1,1256 @@
+/*
+ * index.c - the matching index in LMDB and the leads and search queries; see index.h.
+ */
+#include "sm.h"
+
+#include "index.h"
+
+#include <math.h>
+#include <pthread.h>
+
+#include "log.h"
+#include "proto.h"
+
+#define INDEX_VERSION 1
+#define KEY_LEN 12
+#define BUILD_BATCH 2000         /* profiles per write transaction of the start-up build */
+#define POSTINGS_BUDGET 40000    /* postings read per query, over all its keys */
+#define KEY_CAP 10000            /* postings read from one key */
+#define BOOST_BUDGET 20000       /* postings read for B->A evidence (boost only) */
+#define SECTOR_UB 6.0            /* upper-bound weight of a class-level sector match */
+#define POOL_MIN 300             /* candidates scored exactly (at least offset + limit + 100) */
+#define LOADS_PER_POOL 8         /* with filters: docs looked at per candidate kept */
+#define DF_CACHE 512             /* df values cached per query (power of two) */
+
+enum { SIDE_OFFER = 0, SIDE_NEED = 1 };
+
+struct index {
+    struct store *st;
+    MDB_dbi docs, ids, post, meta;
+};
+
+static const char key_corpus[] = "corpus";
+
+/* ---- per-thread analyser --------------------------------------------------------------------- */
+
+static pthread_key_t tls_key;
+static pthread_once_t tls_once = PTHREAD_ONCE_INIT;
+
+static void tls_free(void *p)
+{
+    struct text_analyzer *a = p;
+    text_analyzer_destroy(&a);
+}
+
+static void tls_init(void)
+{
+    pthread_key_create(&tls_key, tls_free);
+}
+
+struct text_analyzer *index_analyzer(void)
+{
+    struct text_analyzer *a;
+
+    pthread_once(&tls_once, tls_init);
+    a = pthread_getspecific(tls_key);
+    if (a)
+        return a;
+    if (text_analyzer_new(&a))
+        return NULL;
+    if (pthread_setspecific(tls_key, a)) {
+        text_analyzer_destroy(&a);
+        return NULL;
+    }
+    return a;
+}
+
+/* ---- keys and records ------------------------------------------------------------------------ */
+
+static void make_key(uint8_t key[KEY_LEN], char tag, unsigned type, unsigned side, uint64_t h)
+{
+    key[0] = (uint8_t)tag;
+    key[1] = (uint8_t)type;
+    key[2] = (uint8_t)side;
+    key[3] = 0;
+    memcpy(key + 4, &h, sizeof(h));
+}
+
+static int stats_get(struct index *ix, struct store_txn *t, struct index_stats *s)
+{
+    MDB_val k = {sizeof(key_corpus) - 1, (void *)key_corpus}, v;
+    int rc = mdb_get(store_txn_mdb(t), ix->meta, &k, &v);
+
+    memset(s, 0, sizeof(*s));
+    if (rc == MDB_NOTFOUND) {
+        s->next_docid = 1;
+        s->version = INDEX_VERSION;
+        return 0;
+    }
+    if (rc)
+        return store_txn_check(t, rc, "get index stats");
+    if (v.mv_size != sizeof(*s)) {
+        log_error("index: damaged corpus record (%zu bytes)", v.mv_size);
+        return SM_ESTORE;
+    }
+    memcpy(s, v.mv_data, sizeof(*s));
+    return 0;
+}
+
+static int stats_put(struct index *ix, struct store_txn *t, const struct index_stats *s)
+{
+    MDB_val k = {sizeof(key_corpus) - 1, (void *)key_corpus}, v = {sizeof(*s), (void *)s};
+    return store_txn_check(t, mdb_put(store_txn_mdb(t), ix->meta, &k, &v, 0), "put index stats");
+}
+
+int index_stats(struct index *ix, struct store_txn *t, struct index_stats *out)
+{
+    return stats_get(ix, t, out);
+}
+
+/* The doc record of docid: its zone (borrowed from the map) and a loaded copy of the doc. */
+static int doc_get(struct index *ix, struct store_txn *t, uint32_t docid, struct match_doc **d,
+                   const char **zone, size_t *zone_len)
+{
+    MDB_val k = {sizeof(docid), &docid}, v;
+    uint32_t zl;
+    size_t skip;
+    int rc = mdb_get(store_txn_mdb(t), ix->docs, &k, &v);
+
+    if (rc)
+        return store_txn_check(t, rc, "get indexed doc");
+    if (v.mv_size < 8)
+        goto bad;
+    memcpy(&zl, v.mv_data, sizeof(zl));
+    skip = 8 + (((size_t)zl + 7) & ~(size_t)7);
+    if (zl > INDEX_ZONE_MAX || skip > v.mv_size)
+        goto bad;
+    if (zone) {
+        *zone = (const char *)v.mv_data + 8;
+        *zone_len = zl;
+    }
+    rc = match_doc_load((const char *)v.mv_data + skip, v.mv_size - skip, d);
+    if (rc == SM_EBADREQ)
+        goto bad;
+    return rc;
+bad:
+    log_error("index: damaged doc record %u (%zu bytes)", docid, v.mv_size);
+    return SM_ESTORE;
+}
+
+/* ---- writing postings ------------------------------------------------------------------------ */
+
+struct poster {
+    struct index *ix;
+    struct store_txn *t;
+    uint32_t docid;
+    bool del;
+};
+
+static int post1(struct poster *p, char tag, unsigned type, unsigned side, uint64_t h)
+{
+    uint8_t key[KEY_LEN];
+    MDB_val k = {KEY_LEN, key}, v = {sizeof(p->docid), &p->docid};
+    int rc;
+
+    make_key(key, tag, type, side, h);
+    if (p->del) {
+        rc = mdb_del(store_txn_mdb(p->t), p->ix->post, &k, &v);
+        /* One doc may post the same key twice (two items of one type): deleted once. */
+        if (rc == MDB_NOTFOUND)
+            rc = 0;
+        return store_txn_check(p->t, rc, "delete posting");
+    }
+    rc = mdb_put(store_txn_mdb(p->t), p->ix->post, &k, &v, MDB_NODUPDATA);
+    if (rc == MDB_KEYEXIST)
+        rc = 0;
+    return store_txn_check(p->t, rc, "put posting");
+}
+
+static int post_all_term(void *ctx, const char *term, size_t len, uint32_t tf)
+{
+    (void)tf;
+    return post1(ctx, 'A', 0, 0, text_hash(term, len));
+}
+
+/* Post (or delete) every key of a doc. */
+static int post_doc(struct poster *p, const struct match_doc *d)
+{
+    int rc = match_doc_foreach_term(d, post_all_term, p);
+
+    for (uint32_t i = 0; rc == 0 && i < match_doc_n_items(d); i++) {
+        const struct match_item *it = match_doc_item(d, i);
+        const struct match_term *tv[2] = {match_item_text(d, it), match_item_kw(d, it)};
+        const uint32_t tn[2] = {it->n_text, it->n_kw};
+        const struct match_sector *sec = match_item_sectors(d, it);
+        unsigned side = it->is_need ? SIDE_NEED : SIDE_OFFER;
+
+        for (int w = 0; w < 2; w++)
+            for (uint32_t j = 0; rc == 0 && j < tn[w]; j++)
+                rc = post1(p, 'T', it->type, side,
+                           text_hash(match_term_str(d, &tv[w][j]), tv[w][j].len));
+        for (uint32_t j = 0; rc == 0 && j < it->n_sectors; j++) {
+            static const size_t lens[] = {1, 3, 4, 5}; /* section, division, group, class */
+            size_t n = strnlen(sec[j].code, MATCH_SECTOR_MAX);
+
+            for (size_t l = 0; rc == 0 && l < SM_ARRAY_SIZE(lens) && lens[l] <= n; l++)
+                rc = post1(p, 'S', it->type, side, text_hash(sec[j].code, lens[l]));
+        }
+    }
+    return rc;
+}
+
+static void stats_add(struct index_stats *s, const struct match_doc *d, int sign)
+{
+    uint64_t item_len = 0;
+
+    for (uint32_t i = 0; i < match_doc_n_items(d); i++)
+        item_len += match_doc_item(d, i)->len;
+    if (sign > 0) {
+        s->n_docs++;
+        s->n_items += match_doc_n_items(d);
+        s->sum_item_len += item_len;
+        s->sum_doc_len += d->len;
+    } else {
+        s->n_docs -= SM_MIN(s->n_docs, 1);
+        s->n_items -= SM_MIN(s->n_items, match_doc_n_items(d));
+        s->sum_item_len -= SM_MIN(s->sum_item_len, item_len);
+        s->sum_doc_len -= SM_MIN(s->sum_doc_len, d->len);
+    }
+}
+
+/* Remove docid's postings, doc record and statistics (its id mapping stays). */
+static int unindex(struct index *ix, struct store_txn *t, uint32_t docid, struct index_stats *s)
+{
+    struct poster p = {ix, t, docid, true};
+    struct match_doc *d = NULL;
+    MDB_val k = {sizeof(docid), &docid};
+    int rc = doc_get(ix, t, docid, &d, NULL, NULL);
+
+    if (rc)
+        return rc;
+    rc = post_doc(&p, d);
+    if (rc == 0)
+        rc = store_txn_check(t, mdb_del(store_txn_mdb(t), ix->docs, &k, NULL), "delete doc");
+    if (rc == 0)
+        stats_add(s, d, -1);
+    match_doc_destroy(&d);
+    return rc;
+}
+
+/* Analyse p, write its doc record and postings under docid. */
+static int index_profile(struct index *ix, struct store_txn *t, const struct profile *p,
+                         uint32_t docid, struct index_stats *s)
+{
+    struct text_analyzer *a = index_analyzer();
+    struct poster pst = {ix, t, docid, false};
+    struct match_doc *d = NULL;
+    size_t zl = p->zone ? strnlen(p->zone, INDEX_ZONE_MAX + 1) : 0, head;
+    MDB_val k = {sizeof(docid), &docid}, v;
+    int rc;
+
+    if (!a)
+        return -ENOMEM;
+    if (zl > INDEX_ZONE_MAX)
+        zl = 0; /* a validated profile never has one: such a zone is simply not filterable */
+    rc = match_doc_build(a, p, &d);
+    if (rc)
+        return rc;
+    head = 8 + ((zl + 7) & ~(size_t)7);
+    v.mv_size = head + d->size;
+    v.mv_data = NULL;
+    /* MDB_RESERVE: write the record in place, no staging copy. */
+    rc = store_txn_check(t, mdb_put(store_txn_mdb(t), ix->docs, &k, &v, MDB_RESERVE), "put doc");
+    if (rc == 0) {
+        uint32_t zl32 = (uint32_t)zl, zero = 0;
+        char *o = v.mv_data;
+
+        memset(o, 0, head);
+        memcpy(o, &zl32, 4);
+        memcpy(o + 4, &zero, 4);
+        if (zl)
+            memcpy(o + 8, p->zone, zl);
+        memcpy(o + head, d, d->size);
+        rc = post_doc(&pst, d);
+    }
+    if (rc == 0)
+        stats_add(s, d, +1);
+    match_doc_destroy(&d);
+    return rc;
+}
+
+static int on_profile_changed(struct store_txn *t, const struct profile *old,
+                              const struct profile *new_p, void *user)
+{
+    struct index *ix = user;
+    const char *id = new_p ? new_p->id : old->id;
+    MDB_val k = {strlen(id), (void *)id}, v;
+    struct index_stats s;
+    uint32_t docid = 0;
+    bool known;
+    int rc;
+
+    rc = stats_get(ix, t, &s);
+    if (rc)
+        return rc;
+    rc = mdb_get(store_txn_mdb(t), ix->ids, &k, &v);
+    if (rc && rc != MDB_NOTFOUND)
+        return store_txn_check(t, rc, "get docid");
+    known = rc == 0 && v.mv_size == sizeof(docid);
+    if (known) {
+        memcpy(&docid, v.mv_data, sizeof(docid));
+        rc = unindex(ix, t, docid, &s);
+        if (rc)
+            return rc;
+    }
+    if (new_p) {
+        if (!known) {
+            if (s.next_docid == UINT32_MAX)
+                return sm_error_set(NULL, SM_ESTORE, "", "index: docids exhausted");
+            docid = s.next_docid++;
+            v.mv_size = sizeof(docid);
+            v.mv_data = &docid;
+            rc = store_txn_check(t, mdb_put(store_txn_mdb(t), ix->ids, &k, &v, 0), "put docid");
+            if (rc)
+                return rc;
+        }
+        rc = index_profile(ix, t, new_p, docid, &s);
+    } else if (known) {
+        rc = store_txn_check(t, mdb_del(store_txn_mdb(t), ix->ids, &k, NULL), "delete docid");
+    }
+    if (rc == 0)
+        rc = stats_put(ix, t, &s);
+    return rc;
+}
+
+/* ---- start-up build -------------------------------------------------------------------------- */
+
+struct build {
+    struct index *ix;
+    MDB_dbi profiles;
+    char last[PROFILE_ID_MAX];
+    size_t last_len;
+    uint64_t done, batch_done;
+    bool finished;
+};
+
+/* Index up to BUILD_BATCH profiles after b->last, in one write transaction (re-runnable). */
+static int build_batch(struct store_txn *t, void *arg)
+{
+    struct build *b = arg;
+    MDB_cursor *cur = NULL;
+    MDB_val k = {b->last_len, b->last}, v;
+    char last[PROFILE_ID_MAX];
+    size_t last_len = b->last_len;
+    uint64_t n = 0;
+    int rc, mrc;
+
+    memcpy(last, b->last, b->last_len);
+    b->batch_done = 0;
+    b->finished = false;
+    rc = store_txn_check(t, mdb_cursor_open(store_txn_mdb(t), b->profiles, &cur), "open cursor");
+    if (rc)
+        return rc;
+    mrc = mdb_cursor_get(cur, &k, &v, b->last_len ? MDB_SET_RANGE : MDB_FIRST);
+    if (mrc == 0 && b->last_len && k.mv_size == b->last_len &&
+        memcmp(k.mv_data, b->last, b->last_len) == 0)
+        mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    for (; mrc == 0 && n < BUILD_BATCH; n++) {
+        msgpack_unpacked u;
+        struct profile p;
+        struct sm_error e;
+
+        if (k.mv_size > PROFILE_ID_MAX) {
+            mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+            continue;
+        }
+        memcpy(last, k.mv_data, k.mv_size);
+        last_len = k.mv_size;
+        msgpack_unpacked_init(&u);
+        rc = proto_unpack(v.mv_data, v.mv_size, NULL, &u);
+        if (rc == 0)
+            rc = profile_decode(&u.data, NULL, true, &p, &e);
+        msgpack_unpacked_destroy(&u);
+        if (rc) {
+            log_warn("index: skipping damaged profile %.*s", (int)k.mv_size, (char *)k.mv_data);
+            mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+            continue;
+        }
+        /* The hook's own path: the cursor stays valid across writes to other databases. */
+        rc = on_profile_changed(t, NULL, &p, b->ix);
+        profile_release(&p);
+        if (rc)
+            goto out;
+        mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    if (mrc && mrc != MDB_NOTFOUND) {
+        rc = store_txn_check(t, mrc, "scan profiles");
+        goto out;
+    }
+    b->finished = mrc == MDB_NOTFOUND;
+    b->batch_done = n;
+    memcpy(b->last + 0, last, last_len);
+    rc = 0;
+out:
+    mdb_cursor_close(cur);
+    if (rc == 0)
+        b->last_len = last_len;
+    return rc;
+}
+
+static int build_all(struct index *ix, uint64_t total)
+{
+    struct build b = {.ix = ix};
+    uint64_t start = sm_now_ms(), next_log = start + 2000;
+    int rc;
+
+    rc = store_dbi_open(ix->st, "profiles", 0, &b.profiles);
+    if (rc)
+        return rc;
+    log_info("index: building the matching index over %" PRIu64 " profiles", total);
+    do {
+        rc = store_write(ix->st, build_batch, &b);
+        if (rc)
+            return rc;
+        b.done += b.batch_done;
+        if (sm_now_ms() >= next_log) {
+            log_info("index: %" PRIu64 " of %" PRIu64 " profiles indexed", b.done, total);
+            next_log = sm_now_ms() + 2000;
+        }
+    } while (!b.finished);
+    log_info("index: %" PRIu64 " profiles indexed in %.1f s", b.done,
+             (double)(sm_now_ms() - start) / 1000.0);
+    return 0;
+}
+
+/* ---- open and close -------------------------------------------------------------------------- */
+
+int index_open(struct index **out, struct store *st)
+{
+    struct index *ix = calloc(1, sizeof(*ix));
+    struct store_txn t;
+    struct store_stats ss;
+    struct index_stats is;
+    int rc;
+
+    *out = NULL;
+    if (!ix)
+        return -ENOMEM;
+    ix->st = st;
+    rc = store_dbi_open(st, "ix_docs", MDB_INTEGERKEY, &ix->docs);
+    if (rc == 0)
+        rc = store_dbi_open(st, "ix_ids", 0, &ix->ids);
+    if (rc == 0)
+        rc = store_dbi_open(st, "ix_post", MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP,
+                            &ix->post);
+    if (rc == 0)
+        rc = store_dbi_open(st, "ix_meta", 0, &ix->meta);
+    if (rc)
+        goto fail;
+    store_read_init(st, &t);
+    rc = store_read_begin(&t);
+    if (rc == 0) {
+        rc = store_stats(&t, &ss);
+        if (rc == 0)
+            rc = stats_get(ix, &t, &is);
+        store_read_end(&t);
+    }
+    store_read_release(&t);
+    if (rc)
+        goto fail;
+    if (is.n_docs == 0 && ss.profiles > 0) {
+        rc = build_all(ix, ss.profiles);
+        if (rc)
+            goto fail;
+    }
+    rc = store_add_hook(st, &(struct store_hook){on_profile_changed, ix});
+    if (rc)
+        goto fail;
+    *out = ix;
+    return 0;
+fail:
+    free(ix);
+    return rc;
+}
+
+void index_close(struct index **pix)
+{
+    struct text_analyzer *a;
+
+    if (!pix || !*pix)
+        return;
+    /* The opening thread's analyser (the build and tests use it): free it with the index. */
+    pthread_once(&tls_once, tls_init);
+    a = pthread_getspecific(tls_key);
+    if (a) {
+        pthread_setspecific(tls_key, NULL);
+        text_analyzer_destroy(&a);
+    }
+    free(*pix);
+    *pix = NULL;
+}
+
+/* ---- queries: shared parts ------------------------------------------------------------------- */
+
+struct df_slot {
+    uint64_t hash;
+    uint32_t df;
+    bool used;
+};
+
+/* One query's view: cursors, statistics, corpus and a df cache. */
+struct qctx {
+    struct index *ix;
+    struct store_txn *t;
+    MDB_cursor *post;
+    struct index_stats s;
+    struct score_corpus corpus;
+    struct df_slot df[DF_CACHE];
+};
+
+static uint32_t key_count(struct qctx *q, const uint8_t key[KEY_LEN])
+{
+    MDB_val k = {KEY_LEN, (void *)key}, v;
+    size_t n = 0;
+
+    if (mdb_cursor_get(q->post, &k, &v, MDB_SET_KEY) != 0)
+        return 0;
+    if (mdb_cursor_count(q->post, &n) != 0)
+        return 0;
+    return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
+static uint32_t df_cb(void *ctx, const char *term, size_t len)
+{
+    struct qctx *q = ctx;
+    uint64_t h = text_hash(term, len);
+    struct df_slot *sl = &q->df[h & (DF_CACHE - 1)];
+    uint8_t key[KEY_LEN];
+
+    if (sl->used && sl->hash == h)
+        return sl->df;
+    make_key(key, 'A', 0, 0, h);
+    sl->hash = h;
+    sl->df = key_count(q, key);
+    sl->used = true;
+    return sl->df;
+}
+
+static int qctx_open(struct qctx *q, struct index *ix, struct store_txn *t)
+{
+    int rc;
+
+    memset(q, 0, sizeof(*q));
+    q->ix = ix;
+    q->t = t;
+    rc = stats_get(ix, t, &q->s);
+    if (rc)
+        return rc;
+    rc = store_txn_check(t, mdb_cursor_open(store_txn_mdb(t), ix->post, &q->post),
+                         "open postings cursor");
+    if (rc)
+        return rc;
+    q->corpus.n_docs = q->s.n_docs;
+    q->corpus.avg_len = q->s.n_items ? (double)q->s.sum_item_len / (double)q->s.n_items : 0;
+    q->corpus.avg_doc_len = q->s.n_docs ? (double)q->s.sum_doc_len / (double)q->s.n_docs : 0;
+    q->corpus.df = df_cb;
+    q->corpus.ctx = q;
+    return 0;
+}
+
+static void qctx_close(struct qctx *q)
+{
+    if (q->post)
+        mdb_cursor_close(q->post);
+    q->post = NULL;
+}
+
+uint32_t index_df(struct index *ix, struct store_txn *t, const char *term, size_t len)
+{
+    return index_postings(ix, t, 'A', 0, 0, term, len);
+}
+
+uint32_t index_postings(struct index *ix, struct store_txn *t, char tag, unsigned type,
+                        unsigned side, const char *term, size_t len)
+{
+    struct qctx *q = malloc(sizeof(*q));
+    uint8_t key[KEY_LEN];
+    uint32_t n = 0;
+
+    if (!q)
+        return 0;
+    if (qctx_open(q, ix, t) == 0) {
+        make_key(key, tag, type, side, text_hash(term, len));
+        n = key_count(q, key);
+    }
+    qctx_close(q);
+    free(q);
+    return n;
+}
+
+struct cand {
+    uint32_t docid;
+    float w;
+};
+
+/*
+ * Candidate accumulator: docid -> upper-bound weight, open addressing (docid 0 = empty), with
+ * the slots used listed densely so that collecting them costs the candidates, not the table.
+ */
+struct acc {
+    struct cand *slot;
+    uint32_t *used;
+    uint32_t mask, n;
+};
+
+static int acc_init(struct acc *a, uint32_t expect)
+{
+    uint32_t cap = 64;
+
+    while (cap < expect * 2u && cap < (1u << 30))
+        cap <<= 1;
+    a->slot = calloc(cap, sizeof(*a->slot));
+    a->used = malloc((size_t)(cap / 2 + 1) * sizeof(*a->used));
+    a->mask = cap - 1;
+    a->n = 0;
+    return a->slot && a->used ? 0 : -ENOMEM;
+}
+
+static void acc_release(struct acc *a)
+{
+    free(a->slot);
+    free(a->used);
+    memset(a, 0, sizeof(*a));
+}
+
+/* Add w to docid; the caller keeps n at most half the capacity (the expect of acc_init). */
+static inline void acc_add(struct acc *a, uint32_t docid, float w)
+{
+    uint32_t i = (docid * 2654435761u) & a->mask;
+
+    while (a->slot[i].docid && a->slot[i].docid != docid)
+        i = (i + 1) & a->mask;
+    if (!a->slot[i].docid) {
+        a->slot[i].docid = docid;
+        a->slot[i].w = 0;
+        a->used[a->n++] = i;
+    }
+    a->slot[i].w += w;
+}
+
+struct qkey {
+    uint8_t key[KEY_LEN];
+    float w;
+    uint32_t count;
+    bool boost; /* only adds to candidates found by other keys (B->A evidence) */
+};
+
+static int qkey_cmp_key(const void *x, const void *y)
+{
+    return memcmp(((const struct qkey *)x)->key, ((const struct qkey *)y)->key, KEY_LEN);
+}
+
+/* Rarest first, then by key (deterministic). */
+static int qkey_cmp_count(const void *x, const void *y)
+{
+    const struct qkey *a = x, *b = y;
+
+    if (a->count != b->count)
+        return a->count < b->count ? -1 : 1;
+    return memcmp(a->key, b->key, KEY_LEN);
+}
+
+struct qkeys {
+    struct qkey *v;
+    uint32_t n, cap;
+};
+
+static int qkeys_add(struct qkeys *k, char tag, unsigned type, unsigned side, uint64_t h, float w,
+                     bool boost)
+{
+    if (k->n == k->cap) {
+        uint32_t cap = k->cap ? k->cap * 2 : 64;
+        struct qkey *v = realloc(k->v, cap * sizeof(*v));
+        if (!v)
+            return -ENOMEM;
+        k->v = v;
+        k->cap = cap;
+    }
+    make_key(k->v[k->n].key, tag, type, side, h);
+    k->v[k->n].w = w;
+    k->v[k->n].count = 0;
+    k->v[k->n].boost = boost;
+    k->n++;
+    return 0;
+}
+
+/* Sort, merge duplicates (keeping the larger weight), count postings, drop empty keys. */
+static void qkeys_prepare(struct qkeys *k, struct qctx *q)
+{
+    uint32_t o = 0;
+
+    if (k->n == 0)
+        return;
+    qsort(k->v, k->n, sizeof(*k->v), qkey_cmp_key);
+    for (uint32_t i = 0; i < k->n; i++) {
+        if (o && memcmp(k->v[o - 1].key, k->v[i].key, KEY_LEN) == 0) {
+            /* Negative weights are factors of an idf still to come (qkeys_weigh). */
+            k->v[o - 1].w = k->v[i].w < 0 ? SM_MIN(k->v[o - 1].w, k->v[i].w)
+                                           : SM_MAX(k->v[o - 1].w, k->v[i].w);
+            k->v[o - 1].boost = k->v[o - 1].boost && k->v[i].boost;
+            continue;
+        }
+        k->v[i].count = key_count(q, k->v[i].key);
+        if (k->v[i].count)
+            k->v[o++] = k->v[i];
+    }
+    k->n = o;
+    qsort(k->v, k->n, sizeof(*k->v), qkey_cmp_count);
+}
+
+/* Add w to docid if it is a candidate already. */
+static inline void acc_boost(struct acc *a, uint32_t docid, float w)
+{
+    uint32_t i = (docid * 2654435761u) & a->mask;
+
+    while (a->slot[i].docid && a->slot[i].docid != docid)
+        i = (i + 1) & a->mask;
+    if (a->slot[i].docid)
+        a->slot[i].w += w;
+}
+
+/*
+ * Read the postings of the keys into acc, rarest first, within the budgets: first the keys that
+ * find candidates, then the boost keys that only add to them.
+ */
+static int accumulate(struct qctx *q, struct qkeys *k, struct acc *a)
+{
+    uint64_t total = 0;
+    int rc;
+
+    for (uint32_t i = 0; i < k->n; i++)
+        if (!k->v[i].boost)
+            total += SM_MIN(k->v[i].count, KEY_CAP);
+    rc = acc_init(a, (uint32_t)SM_MIN(total, (uint64_t)POSTINGS_BUDGET));
+    if (rc)
+        return rc;
+    for (int pass = 0; pass < 2; pass++) {
+        uint32_t budget = pass ? BOOST_BUDGET : POSTINGS_BUDGET;
+
+        for (uint32_t i = 0; i < k->n && budget; i++) {
+            MDB_val kv = {KEY_LEN, k->v[i].key}, v;
+            uint32_t want = SM_MIN(SM_MIN(k->v[i].count, (uint32_t)KEY_CAP), budget), got = 0;
+            float w = k->v[i].w;
+            int mrc;
+
+            if (k->v[i].boost != (pass == 1))
+                continue;
+            mrc = mdb_cursor_get(q->post, &kv, &v, MDB_SET_KEY);
+            if (mrc == 0)
+                mrc = mdb_cursor_get(q->post, &kv, &v, MDB_GET_MULTIPLE);
+            /* DUPFIXED: a page of docids per call. */
+            while (mrc == 0 && got < want) {
+                const uint32_t *ids = v.mv_data;
+                size_t n = SM_MIN(v.mv_size / sizeof(uint32_t), (size_t)(want - got));
+
+                if (pass)
+                    for (size_t j = 0; j < n; j++)
+                        acc_boost(a, ids[j], w);
+                else
+                    for (size_t j = 0; j < n; j++)
+                        acc_add(a, ids[j], w);
+                got += (uint32_t)n;
+                if (got < want)
+                    mrc = mdb_cursor_get(q->post, &kv, &v, MDB_NEXT_MULTIPLE);
+            }
+            if (mrc && mrc != MDB_NOTFOUND)
+                return store_txn_check(q->t, mrc, "read postings");
+            budget -= got;
+        }
+    }
+    return 0;
+}
+
+static int cand_cmp(const void *x, const void *y)
+{
+    const struct cand *a = x, *b = y;
+
+    if (a->w != b->w)
+        return a->w > b->w ? -1 : 1;
+    return a->docid < b->docid ? -1 : a->docid > b->docid;
+}
+
+static inline bool cand_before(const struct cand *a, const struct cand *b)
+{
+    return a->w > b->w || (a->w == b->w && a->docid < b->docid);
+}
+
+/*
+ * Put the best k of v[0..n) first (in no order): quickselect. The order is total (docid breaks
+ * ties), so the set chosen does not depend on the algorithm: deterministic.
+ */
+static void select_top(struct cand *v, uint32_t n, uint32_t k)
+{
+    uint32_t lo = 0, hi = n;
+
+    while (hi - lo > 1 && k > lo && k < hi) {
+        struct cand pivot = v[lo + (hi - lo) / 2], t;
+        uint32_t i = lo, lt = lo, gt = hi;
+
+        /* Three-way partition: [lo, lt) before pivot, [lt, gt) equal, [gt, hi) after. */
+        while (i < gt) {
+            if (cand_before(&v[i], &pivot)) {
+                t = v[lt], v[lt] = v[i], v[i] = t;
+                lt++, i++;
+            } else if (cand_before(&pivot, &v[i])) {
+                gt--;
+                t = v[gt], v[gt] = v[i], v[i] = t;
+            } else {
+                i++;
+            }
+        }
+        if (k <= lt)
+            hi = lt;
+        else if (k >= gt)
+            lo = gt;
+        else
+            return;
+    }
+}
+
+/*
+ * The accumulated candidates (A itself left out as skip): the best `keep` by upper bound, in
+ * rank order, at the front of *out; *n of them.
+ */
+static int candidates(struct acc *a, uint32_t skip, uint32_t keep, struct cand **out,
+                      uint32_t *n)
+{
+    struct cand *v = malloc((a->n ? a->n : 1) * sizeof(*v));
+    uint32_t o = 0;
+
+    if (!v)
+        return -ENOMEM;
+    for (uint32_t i = 0; i < a->n; i++)
+        if (a->slot[a->used[i]].docid != skip)
+            v[o++] = a->slot[a->used[i]];
+    /* Only the candidates that may be looked at need an order: select, then sort those. */
+    if (o > keep) {
+        select_top(v, o, keep);
+        o = keep;
+    }
+    qsort(v, o, sizeof(*v), cand_cmp);
+    *out = v;
+    *n = o;
+    return 0;
+}
+
+static bool zone_eq(const char *z, size_t n, const char *want)
+{
+    size_t wn = strlen(want);
+
+    if (n != wn)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char a = z[i], b = want[i];
+        if (a >= 'A' && a <= 'Z')
+            a = (char)(a - 'A' + 'a');
+        if (b >= 'A' && b <= 'Z')
+            b = (char)(b - 'A' + 'a');
+        if (a != b)
+            return false;
+    }
+    return true;
+}
+
+/* The filters a doc alone decides (all but type for leads, and min_score). */
+static bool doc_passes(const struct match_doc *d, const char *zone, size_t zone_len,
+                       const struct index_filters *f, bool type_on_items)
+{
+    if (f->kind >= 0 && d->kind != f->kind)
+        return false;
+    if (f->country[0] && memcmp(d->country, f->country, 2) != 0)
+        return false;
+    if (f->zone[0] && !zone_eq(zone, zone_len, f->zone))
+        return false;
+    if (type_on_items && f->type >= 0 &&
+        !((d->offer_types | d->need_types) & (1u << (unsigned)f->type)))
+        return false;
+    if (f->lang[0]) {
+        const struct match_cc *l = match_doc_langs(d);
+        uint32_t i;
+
+        for (i = 0; i < d->n_langs; i++)
+            if (memcmp(l[i].c, f->lang, 2) == 0)
+                break;
+        if (i == d->n_langs)
+            return false;
+    }
+    if (f->sector[0]) {
+        size_t n = strlen(f->sector);
+        bool hit = false;
+
+        for (uint32_t i = 0; i < match_doc_n_items(d) && !hit; i++) {
+            const struct match_item *it = match_doc_item(d, i);
+            const struct match_sector *s = match_item_sectors(d, it);
+
+            for (uint32_t j = 0; j < it->n_sectors && !hit; j++)
+                hit = strncmp(s[j].code, f->sector, n) == 0;
+        }
+        if (!hit)
+            return false;
+    }
+    return true;
+}
+
+/* Pool size: fixed for the first pages so that paging through them is stable. */
+static uint32_t pool_size(uint32_t offset, uint32_t limit)
+{
+    uint32_t need = offset + limit + 100;
+    return need <= POOL_MIN ? POOL_MIN : (need + POOL_MIN - 1) / POOL_MIN * POOL_MIN;
+}
+
+struct docset {
+    struct match_doc **v;
+    uint32_t n, cap;
+};
+
+static int docset_add(struct docset *s, struct match_doc *d)
+{
+    if (s->n == s->cap) {
+        uint32_t cap = s->cap ? s->cap * 2 : 64;
+        struct match_doc **v = realloc(s->v, cap * sizeof(*v));
+        if (!v)
+            return -ENOMEM;
+        s->v = v;
+        s->cap = cap;
+    }
+    s->v[s->n++] = d;
+    return 0;
+}
+
+static void docset_release(struct docset *s)
+{
+    for (uint32_t i = 0; i < s->n; i++)
+        match_doc_destroy(&s->v[i]);
+    free(s->v);
+    memset(s, 0, sizeof(*s));
+}
+
+/*
+ * Load the best candidates that pass the filters into ds, up to pool docs, looking at no more
+ * than LOADS_PER_POOL * pool candidates.
+ */
+static int load_pool(struct qctx *q, const struct cand *c, uint32_t n, uint32_t pool,
+                     const struct index_filters *f, bool type_on_items, struct docset *ds)
+{
+    uint32_t max_looks = pool * LOADS_PER_POOL;
+
+    for (uint32_t i = 0; i < n && ds->n < pool && i < max_looks; i++) {
+        struct match_doc *d = NULL;
+        const char *zone = NULL;
+        size_t zone_len = 0;
+        int rc = doc_get(q->ix, q->t, c[i].docid, &d, &zone, &zone_len);
+
+        if (rc == SM_ENOTFOUND)
+            continue; /* never happens in one snapshot; harmless if it does */
+        if (rc)
+            return rc;
+        if (!doc_passes(d, zone, zone_len, f, type_on_items)) {
+            match_doc_destroy(&d);
+            continue;
+        }
+        rc = docset_add(ds, d);
+        if (rc) {
+            match_doc_destroy(&d);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+static uint32_t docid_of(struct index *ix, struct store_txn *t, const char *id, size_t n,
+                         int *rc)
+{
+    MDB_val k = {n, (void *)id}, v;
+    uint32_t docid = 0;
+    int mrc;
+
+    *rc = 0;
+    if (n == 0 || n > PROFILE_ID_MAX) {
+        *rc = SM_ENOTFOUND;
+        return 0;
+    }
+    mrc = mdb_get(store_txn_mdb(t), ix->ids, &k, &v);
+    if (mrc == 0 && v.mv_size == sizeof(docid))
+        memcpy(&docid, v.mv_data, sizeof(docid));
+    else
+        *rc = mrc == MDB_NOTFOUND || mrc == 0 ? SM_ENOTFOUND : store_txn_check(t, mrc, "get docid");
+    return docid;
+}
+
+/* ---- leads ----------------------------------------------------------------------------------- */
+
+void index_filters_init(struct index_filters *f)
+{
+    memset(f, 0, sizeof(*f));
+    f->type = -1;
+    f->kind = -1;
+}
+
+void index_leads_release(struct index_leads *r)
+{
+    match_doc_destroy(&r->a);
+    for (uint32_t i = 0; i < r->n_docs; i++)
+        match_doc_destroy(&r->docs[i]);
+    free(r->docs);
+    free(r->v);
+    free(r->ex);
+    memset(r, 0, sizeof(*r));
+}
+
+/* Term weight for the upper bound: a rare key counts more (idf shape). */
+static float idf_w(const struct qctx *q, uint32_t count)
+{
+    double n = (double)SM_MAX(q->s.n_docs, (uint64_t)count), df = count;
+    return (float)log(1.0 + (n - df + 0.5) / (df + 0.5));
+}
+
+/*
+ * The keys of one item of A against items of side `side` of its type. Term keys get the weight
+ * -factor (qkeys_weigh makes it factor * idf once the key's count is known); sector keys get
+ * factor * SECTOR_UB shared over the levels: each level adds what it adds to the level weight
+ * above it, so the sum over the prefixes B shares is the weight of the deepest level shared.
+ */
+static int item_keys(const struct match_doc *a, const struct match_item *it, unsigned side,
+                     float factor, bool boost, struct qkeys *k)
+{
+    static const size_t lens[] = {1, 3, 4, 5};
+    static const double lw[] = {0.3, 0.6, 0.8, 1.0};
+    const struct match_term *tv[2] = {match_item_text(a, it), match_item_kw(a, it)};
+    const uint32_t tn[2] = {it->n_text, it->n_kw};
+    const struct match_sector *sec = match_item_sectors(a, it);
+    int rc = 0;
+
+    for (int w = 0; w < 2; w++)
+        for (uint32_t j = 0; rc == 0 && j < tn[w]; j++)
+            rc = qkeys_add(k, 'T', it->type, side,
+                           text_hash(match_term_str(a, &tv[w][j]), tv[w][j].len), -factor, boost);
+    for (uint32_t j = 0; rc == 0 && j < it->n_sectors; j++) {
+        size_t n = strnlen(sec[j].code, MATCH_SECTOR_MAX);
+
+        for (size_t l = 0; rc == 0 && l < SM_ARRAY_SIZE(lens) && lens[l] <= n; l++)
+            rc = qkeys_add(k, 'S', it->type, side, text_hash(sec[j].code, lens[l]),
+                           (float)(factor * SECTOR_UB * (lw[l] - (l ? lw[l - 1] : 0))), boost);
+    }
+    return rc;
+}
+
+/*
+ * The posting keys of a leads query. Finding candidates (A->B): each need of A (of the type
+ * filtered on) against offers of its type, and needs too for the symmetric types. Boosting them
+ * (B->A, weighted like lambda in the score): each offer of A against needs of its type.
+ */
+static int lead_keys(const struct match_doc *a, int type, struct qkeys *k)
+{
+    int rc = 0;
+
+    for (uint32_t i = a->n_offers; rc == 0 && i < match_doc_n_items(a); i++) {
+        const struct match_item *it = match_doc_item(a, i);
+
+        if (type >= 0 && it->type != type)
+            continue;
+        rc = item_keys(a, it, SIDE_OFFER, 1.0f, false, k);
+        if (rc == 0 && coop_type_symmetric((enum coop_type)it->type))
+            rc = item_keys(a, it, SIDE_NEED, 1.0f, false, k);
+    }
+    for (uint32_t i = 0; rc == 0 && i < a->n_offers; i++)
+        rc = item_keys(a, match_doc_item(a, i), SIDE_NEED,
+                       (float)score_default_params.lambda, true, k);
+    return rc;
+}
+
+static void qkeys_weigh(struct qkeys *k, const struct qctx *q)
+{
+    for (uint32_t i = 0; i < k->n; i++)
+        if (k->v[i].w < 0)
+            k->v[i].w = -k->v[i].w * idf_w(q, k->v[i].count);
+}
+
+int index_leads(struct index *ix, struct store_txn *t, const char *id, size_t id_len,
+                const struct index_filters *f, uint32_t offset, uint32_t limit, bool explain,
+                struct index_leads *r)
+{
+    struct qctx *q = malloc(sizeof(*q));
+    struct qkeys keys = {0};
+    struct acc acc = {0};
+    struct cand *cands = NULL;
+    struct docset ds = {0};
+    struct score_lead *leads = NULL;
+    uint32_t docid, n_cands = 0, n_leads = 0;
+    int rc;
+
+    memset(r, 0, sizeof(*r));
+    if (!q)
+        return -ENOMEM;
+    rc = qctx_open(q, ix, t);
+    if (rc)
+        goto out;
+    docid = docid_of(ix, t, id, id_len, &rc);
+    if (rc)
+        goto out;
+    rc = doc_get(ix, t, docid, &r->a, NULL, NULL);
+    if (rc)
+        goto out;
+    rc = lead_keys(r->a, f->type, &keys);
+    if (rc)
+        goto out;
+    qkeys_prepare(&keys, q);
+    qkeys_weigh(&keys, q);
+    rc = accumulate(q, &keys, &acc);
+    if (rc == 0)
+        rc = candidates(&acc, docid, pool_size(offset, limit) * LOADS_PER_POOL, &cands, &n_cands);
+    if (rc == 0) {
+        struct index_filters doc_f = *f;
+        doc_f.type = -1; /* the lead's type is known only once scored */
+        rc = load_pool(q, cands, n_cands, pool_size(offset, limit), &doc_f, false, &ds);
+    }
+    if (rc)
+        goto out;
+    r->candidates = ds.n;
+    leads = malloc((ds.n ? ds.n : 1) * sizeof(*leads));
+    if (!leads) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (uint32_t i = 0; i < ds.n; i++) {
+        struct score_lead *l = &leads[n_leads];
+
+        if (!score_pair(&score_default_params, &q->corpus, r->a, ds.v[i], l, NULL))
+            continue;
+        if (f->type >= 0 && (int)l->type != f->type)
+            continue;
+        if (l->score < f->min_score)
+            continue;
+        n_leads++;
+    }
+    qsort(leads, n_leads, sizeof(*leads), score_lead_qcmp);
+    r->n = offset < n_leads ? SM_MIN(limit, n_leads - offset) : 0;
+    if (r->n) {
+        memmove(leads, leads + offset, r->n * sizeof(*leads));
+        if (explain) {
+            r->ex = malloc(r->n * sizeof(*r->ex));
+            if (!r->ex) {
+                rc = -ENOMEM;
+                goto out;
+            }
+            for (uint32_t i = 0; i < r->n; i++)
+                score_pair(&score_default_params, &q->corpus, r->a, leads[i].b, &leads[i],
+                           &r->ex[i]);
+        }
+    }
+    r->v = leads;
+    leads = NULL;
+    r->docs = ds.v;
+    r->n_docs = ds.n;
+    ds.v = NULL;
+    ds.n = 0;
+out:
+    free(leads);
+    docset_release(&ds);
+    free(cands);
+    acc_release(&acc);
+    free(keys.v);
+    qctx_close(q);
+    free(q);
+    if (rc)
+        index_leads_release(r);
+    return rc;
+}
+
+/* ---- search ---------------------------------------------------------------------------------- */
+
+void index_hits_release(struct index_hits *r)
+{
+    for (uint32_t i = 0; i < r->n_docs; i++)
+        match_doc_destroy(&r->docs[i]);
+    free(r->docs);
+    free(r->v);
+    memset(r, 0, sizeof(*r));
+}
+
+int index_search(struct index *ix, struct store_txn *t, const char *text, size_t len,
+                 const struct index_filters *f, uint32_t offset, uint32_t limit,
+                 struct index_hits *r)
+{
+    struct text_analyzer *an = index_analyzer();
+    struct qctx *q = malloc(sizeof(*q));
+    struct score_query query = {0};
+    struct qkeys keys = {0};
+    struct acc acc = {0};
+    struct cand *cands = NULL;
+    struct docset ds = {0};
+    struct score_hit *hits = NULL;
+    uint32_t n_cands = 0, n_hits = 0;
+    bool prepared = false;
+    int rc;
+
+    memset(r, 0, sizeof(*r));
+    if (!q || !an) {
+        free(q);
+        return -ENOMEM;
+    }
+    rc = qctx_open(q, ix, t);
+    if (rc)
+        goto out;
+    rc = score_query_prepare(an, text, len, &q->corpus, &query);
+    if (rc)
+        goto out;
+    prepared = true;
+    for (uint32_t i = 0; rc == 0 && i < query.n; i++)
+        rc = qkeys_add(&keys, 'A', 0, 0, query.v[i].hash, (float)query.v[i].idf, false);
+    if (rc)
+        goto out;
+    qkeys_prepare(&keys, q);
+    rc = accumulate(q, &keys, &acc);
+    if (rc == 0)
+        rc = candidates(&acc, 0, pool_size(offset, limit) * LOADS_PER_POOL, &cands, &n_cands);
+    if (rc == 0)
+        rc = load_pool(q, cands, n_cands, pool_size(offset, limit), f, true, &ds);
+    if (rc)
+        goto out;
+    r->candidates = ds.n;
+    hits = malloc((ds.n ? ds.n : 1) * sizeof(*hits));
+    if (!hits) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (uint32_t i = 0; i < ds.n; i++) {
+        if (!score_search(&score_default_params, &query, &q->corpus, ds.v[i], &hits[n_hits]))
+            continue;
+        if (hits[n_hits].score < f->min_score)
+            continue;
+        n_hits++;
+    }
+    qsort(hits, n_hits, sizeof(*hits), score_hit_qcmp);
+    r->n = offset < n_hits ? SM_MIN(limit, n_hits - offset) : 0;
+    if (r->n)
+        memmove(hits, hits + offset, r->n * sizeof(*hits));
+    r->v = hits;
+    hits = NULL;
+    r->docs = ds.v;
+    r->n_docs = ds.n;
+    ds.v = NULL;
+    ds.n = 0;
+out:
+    if (prepared)
+        score_query_release(&query);
+    free(hits);
+    docset_release(&ds);
+    free(cands);
+    acc_release(&acc);
+    free(keys.v);
+    qctx_close(q);
+    free(q);
+    if (rc)
+        index_hits_release(r);
+    return rc;
+}

@@ -1,0 +1,130 @@
+/*
+ * index.h - the matching index: analysed profiles, inverted postings and corpus statistics in
+ * LMDB, kept in the SAME write transaction as the profiles (a store hook), and the two queries
+ * built on them: leads of a profile (SPEC §3) and free-text search (SPEC §5).
+ * docs/matching.md ("The index") explains the layout and the candidate generation.
+ *
+ * Named databases (store_dbi_open):
+ *   "ix_docs"  docid (u32, MDB_INTEGERKEY) -> record: u32 zone length, u32 0, zone bytes padded to
+ *              8, then the struct match_doc block (doc.h) as built by match_doc_build;
+ *   "ix_ids"   profile id -> docid (u32). Docids are compact numbers given in order of first
+ *              indexing, kept on update, never reused after a delete;
+ *   "ix_post"  12-byte key -> docids (MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP), keys:
+ *                'T' type side 0 hash64   a term of an offer (side 0) or need (side 1) of type;
+ *                'S' type side 0 hash64   a sector prefix (section, division, group, class) of an
+ *                                         item of that type and side;
+ *                'A' 0 0 0 hash64         a term of the whole profile (the doc's "all" vector):
+ *                                         search postings, and the document frequency of the
+ *                                         term is the number of docids under its key;
+ *              hash64 is text_hash() of the term (or of the sector prefix) in host byte order;
+ *   "ix_meta"  "corpus" -> struct index_stats (host layout).
+ *
+ * Threads: index_open/index_close before the server starts / after it stops. The hook runs on
+ * the writer thread; the queries run on any reader thread with its own read transaction. Each
+ * thread gets its own text analyser (index_analyzer), created on first use and freed when the
+ * thread exits.
+ */
+#ifndef SM_INDEX_H
+#define SM_INDEX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "match/doc.h"
+#include "match/score.h"
+#include "store.h"
+
+#define INDEX_LIMIT_MAX 100    /* leads or hits per page */
+#define INDEX_OFFSET_MAX 10000 /* offset + limit of a page at most this */
+#define INDEX_ZONE_MAX 512
+
+struct index;
+
+/* Corpus statistics, updated by every add, update and delete. */
+struct index_stats {
+    uint64_t n_docs;       /* profiles indexed */
+    uint64_t n_items;      /* offers + needs */
+    uint64_t sum_item_len; /* sum of match_item.len */
+    uint64_t sum_doc_len;  /* sum of match_doc.len */
+    uint32_t next_docid;   /* the docid the next new profile gets (first is 1) */
+    uint32_t version;
+};
+
+/*
+ * Open (creating) the index databases on st and register the store hook. When the index is
+ * empty but st holds profiles (a database made before the index existed), build it now, in
+ * batches of write transactions, logging progress. Call before any thread uses st.
+ * Returns 0, SM_ESTORE or -ENOMEM. Caller owns *out; st must outlive it.
+ */
+int index_open(struct index **out, struct store *st);
+/* Free the index (the store keeps the hook pointer: close the store right after). NULL-safe. */
+void index_close(struct index **ix);
+
+/* This thread's analyser (created on first call; NULL on out of memory). */
+struct text_analyzer *index_analyzer(void);
+
+/* Corpus statistics as seen by t. 0 or SM_ESTORE. */
+int index_stats(struct index *ix, struct store_txn *t, struct index_stats *out);
+/* Document frequency of an analysed term (e.g. "stationeri", "kw:gel pen") as seen by t. */
+uint32_t index_df(struct index *ix, struct store_txn *t, const char *term, size_t len);
+/* Docids under one posting key ('T' or 'S' with type and side 0 offer / 1 need, or 'A'). */
+uint32_t index_postings(struct index *ix, struct store_txn *t, char tag, unsigned type,
+                        unsigned side, const char *term, size_t len);
+
+/* Filters of SPEC §3; zero-initialised means none. */
+struct index_filters {
+    int type;            /* enum coop_type, -1: any */
+    int kind;            /* enum profile_kind, -1: any */
+    char country[3];     /* ISO 3166-1 upper case, "" any */
+    char lang[3];        /* ISO 639-1 lower case, "" any */
+    char sector[6];      /* ISIC prefix, "" any: some offer or need sector starts with it */
+    char zone[INDEX_ZONE_MAX + 1]; /* exact, "" any */
+    double min_score;    /* leads (and hits) below are left out */
+};
+/* No filter at all (type and kind -1). */
+void index_filters_init(struct index_filters *f);
+
+/* A page of leads; everything borrows from the result's own docs. */
+struct index_leads {
+    struct match_doc *a;
+    struct score_lead *v;       /* the page, ranked */
+    struct score_explain *ex;   /* one per lead when explain was asked, else NULL */
+    uint32_t n;
+    uint32_t candidates;        /* profiles scored exactly */
+    struct match_doc **docs;    /* owned */
+    uint32_t n_docs;
+};
+void index_leads_release(struct index_leads *r);
+
+/*
+ * Leads of profile id (read txn t): candidates from the postings of A's needs (bounded work:
+ * rarest keys first, a budget of postings read), then score_pair on the best few hundred,
+ * filters, ranking (score desc, id asc) and the page [offset, offset + limit). The lead's
+ * "type" (its strongest pair where A needs) is what filters->type selects.
+ * Returns 0 (r filled; release it), SM_ENOTFOUND (no such profile), SM_ESTORE, -ENOMEM.
+ */
+int index_leads(struct index *ix, struct store_txn *t, const char *id, size_t id_len,
+                const struct index_filters *f, uint32_t offset, uint32_t limit, bool explain,
+                struct index_leads *r);
+
+/* A page of search hits; borrows from its own docs. */
+struct index_hits {
+    struct score_hit *v;
+    uint32_t n;
+    uint32_t candidates;
+    struct match_doc **docs; /* owned */
+    uint32_t n_docs;
+};
+void index_hits_release(struct index_hits *r);
+
+/*
+ * Free-text search (BM25 over the whole profile, score_search) with filters (type: the profile
+ * has an offer or need of that type; min_score on the BM25 score). Returns 0, SM_EINVAL (text is
+ * not UTF-8), SM_ESTORE, -ENOMEM.
+ */
+int index_search(struct index *ix, struct store_txn *t, const char *text, size_t len,
+                 const struct index_filters *f, uint32_t offset, uint32_t limit,
+                 struct index_hits *r);
+
+#endif

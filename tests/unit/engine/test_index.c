@@ -1,0 +1,351 @@
+/* test_index.c - the matching index on a real LMDB environment in a temporary folder. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* cmocka.h needs the four headers above first. */
+#include <cmocka.h>
+
+#include "sm.h"
+
+#include "index.h"
+
+#include "testutil.h"
+
+struct fx {
+    char *dir;
+    struct store *st;
+    struct index *ix;
+    struct store_txn r;
+    bool reading;
+};
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    struct store_options o = {.no_sync = true};
+
+    f->dir = tu_tempdir();
+    assert_int_equal(store_open(&f->st, f->dir, &o), 0);
+    assert_int_equal(index_open(&f->ix, f->st), 0);
+    *state = f;
+    return 0;
+}
+
+static void end_read(struct fx *f)
+{
+    if (f->reading) {
+        store_read_end(&f->r);
+        store_read_release(&f->r);
+        f->reading = false;
+    }
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+
+    end_read(f);
+    index_close(&f->ix);
+    store_close(&f->st);
+    tu_rmtree(f->dir);
+    free(f->dir);
+    free(f);
+    return 0;
+}
+
+/* A fresh read snapshot (ends the previous one). */
+static struct store_txn *snap(struct fx *f)
+{
+    end_read(f);
+    store_read_init(f->st, &f->r);
+    assert_int_equal(store_read_begin(&f->r), 0);
+    f->reading = true;
+    return &f->r;
+}
+
+static int put_json(struct store_txn *t, void *arg)
+{
+    msgpack_unpacked u;
+    struct sm_error e;
+    struct profile p;
+    int rc;
+
+    rc = profile_decode(tu_obj(&u, arg), NULL, false, &p, &e);
+    msgpack_unpacked_destroy(&u);
+    if (rc) {
+        fprintf(stderr, "bad test profile: %s: %s\n", e.field, e.message);
+        return rc;
+    }
+    rc = store_profile_put(t, &p, STORE_PUT_UPSERT, 1000, NULL);
+    profile_release(&p);
+    return rc;
+}
+
+static void put(struct fx *f, const char *json)
+{
+    end_read(f);
+    assert_int_equal(store_write(f->st, put_json, (void *)json), 0);
+}
+
+static int delete_one(struct store_txn *t, void *arg)
+{
+    return store_profile_delete(t, arg, strlen(arg));
+}
+
+static void del(struct fx *f, const char *id)
+{
+    end_read(f);
+    assert_int_equal(store_write(f->st, delete_one, (void *)id), 0);
+}
+
+/* A: an SME that needs a stationery distributor and offers OEM gel pens. */
+static const char prof_a[] =
+    "{\"id\": \"a\", \"kind\": \"sme\", \"name\": \"Alpha Pens\", \"country\": \"CN\", "
+    "\"languages\": [\"zh\", \"en\"], \"sectors\": [\"C3290\"], "
+    "\"offers\": [{\"type\": \"outsourcing\", \"sectors\": [\"C3290\"], \"keywords\": [\"gel "
+    "pens\"], \"text\": \"OEM production of gel pens\"}], "
+    "\"needs\": [{\"type\": \"distribution\", \"sectors\": [\"G4649\"], \"keywords\": "
+    "[\"stationery wholesale\"], \"text\": \"seeking a stationery distributor in Germany\", "
+    "\"countries\": [\"DE\"]}]}";
+
+/* B: a German wholesaler that offers what A needs (complementary). */
+static const char prof_b[] =
+    "{\"id\": \"b\", \"kind\": \"large\", \"name\": \"Beta Wholesale\", \"country\": \"DE\", "
+    "\"languages\": [\"de\", \"en\"], \"sectors\": [\"G4649\"], "
+    "\"offers\": [{\"type\": \"distribution\", \"sectors\": [\"G4649\"], \"keywords\": "
+    "[\"stationery wholesale\"], \"text\": \"wholesale distribution of school stationery\", "
+    "\"countries\": [\"CN\"]}]}";
+
+/* C: a competitor of A (offers gel pens too, needs the same distribution as A). */
+static const char prof_c[] =
+    "{\"id\": \"c\", \"kind\": \"sme\", \"name\": \"Gamma Pens\", \"country\": \"CN\", "
+    "\"sectors\": [\"C3290\"], "
+    "\"offers\": [{\"type\": \"outsourcing\", \"sectors\": [\"C3290\"], \"keywords\": [\"gel "
+    "pens\"], \"text\": \"OEM gel pens\"}], "
+    "\"needs\": [{\"type\": \"distribution\", \"sectors\": [\"G4649\"], \"text\": \"stationery "
+    "distributor wanted\"}]}";
+
+/* D: offers the right sector and words, but a different type (franchise). */
+static const char prof_d[] =
+    "{\"id\": \"d\", \"kind\": \"foreign\", \"name\": \"Delta Franchise\", \"country\": \"FR\", "
+    "\"offers\": [{\"type\": \"franchise\", \"sectors\": [\"G4649\"], \"text\": \"stationery "
+    "wholesale franchise\"}]}";
+
+static void test_index_add_writes_postings_and_corpus_stats(void **state)
+{
+    struct fx *f = *state;
+    struct index_stats s;
+    struct store_txn *t;
+
+    put(f, prof_a);
+    t = snap(f);
+    assert_int_equal(index_stats(f->ix, t, &s), 0);
+    assert_int_equal(s.n_docs, 1);
+    assert_int_equal(s.n_items, 2);
+    assert_true(s.sum_item_len > 0 && s.sum_doc_len > 0);
+    assert_int_equal(s.next_docid, 2);
+    assert_int_equal(index_df(f->ix, t, "gel", 3), 1);
+    assert_int_equal(index_df(f->ix, t, "kw:gel pen", 10), 1);
+    assert_int_equal(index_df(f->ix, t, "tile", 4), 0);
+    /* Item postings by type and side: the offer is outsourcing, the need distribution. */
+    assert_int_equal(index_postings(f->ix, t, 'T', COOP_OUTSOURCING, 0, "gel", 3), 1);
+    assert_int_equal(index_postings(f->ix, t, 'T', COOP_OUTSOURCING, 1, "gel", 3), 0);
+    assert_int_equal(index_postings(f->ix, t, 'T', COOP_DISTRIBUTION, 1, "stationeri", 10), 1);
+    /* Sector prefixes at every level. */
+    assert_int_equal(index_postings(f->ix, t, 'S', COOP_DISTRIBUTION, 1, "G", 1), 1);
+    assert_int_equal(index_postings(f->ix, t, 'S', COOP_DISTRIBUTION, 1, "G46", 3), 1);
+    assert_int_equal(index_postings(f->ix, t, 'S', COOP_DISTRIBUTION, 1, "G464", 4), 1);
+    assert_int_equal(index_postings(f->ix, t, 'S', COOP_DISTRIBUTION, 1, "G4649", 5), 1);
+    assert_int_equal(index_postings(f->ix, t, 'S', COOP_DISTRIBUTION, 0, "G4649", 5), 0);
+
+    put(f, prof_b);
+    t = snap(f);
+    assert_int_equal(index_stats(f->ix, t, &s), 0);
+    assert_int_equal(s.n_docs, 2);
+    assert_int_equal(index_df(f->ix, t, "stationeri", 10), 2);
+}
+
+static void test_index_update_replaces_postings_and_keeps_docid(void **state)
+{
+    struct fx *f = *state;
+    struct index_stats s1, s2;
+    struct store_txn *t;
+    char *json = tu_profile_json("a", "{\"offers\": [{\"type\": \"outsourcing\", \"text\": "
+                                      "\"ceramic tiles\"}], \"description\": \"!delete!\"}");
+
+    put(f, prof_a);
+    t = snap(f);
+    assert_int_equal(index_stats(f->ix, t, &s1), 0);
+    put(f, json);
+    t = snap(f);
+    assert_int_equal(index_stats(f->ix, t, &s2), 0);
+    assert_int_equal(s2.n_docs, 1);
+    assert_int_equal(s2.next_docid, s1.next_docid); /* an update keeps its docid */
+    assert_int_equal(index_df(f->ix, t, "gel", 3), 0);
+    assert_int_equal(index_df(f->ix, t, "tile", 4), 1);
+    assert_int_equal(index_postings(f->ix, t, 'T', COOP_OUTSOURCING, 0, "gel", 3), 0);
+    assert_int_equal(index_postings(f->ix, t, 'T', COOP_OUTSOURCING, 0, "tile", 4), 1);
+    free(json);
+}
+
+static void test_index_delete_removes_postings_and_stats(void **state)
+{
+    struct fx *f = *state;
+    struct index_filters flt;
+    struct index_leads r;
+    struct index_stats s;
+    struct store_txn *t;
+
+    put(f, prof_a);
+    put(f, prof_b);
+    del(f, "b");
+    t = snap(f);
+    assert_int_equal(index_stats(f->ix, t, &s), 0);
+    assert_int_equal(s.n_docs, 1);
+    assert_int_equal(s.n_items, 2);
+    assert_int_equal(index_df(f->ix, t, "wholesal", 8), 1); /* only A's keyword now */
+    assert_int_equal(index_postings(f->ix, t, 'T', COOP_DISTRIBUTION, 0, "wholesal", 8), 0);
+    index_filters_init(&flt);
+    assert_int_equal(index_leads(f->ix, t, "b", 1, &flt, 0, 10, false, &r), SM_ENOTFOUND);
+    assert_int_equal(index_leads(f->ix, t, "a", 1, &flt, 0, 10, false, &r), 0);
+    assert_int_equal(r.n, 0);
+    index_leads_release(&r);
+    del(f, "a");
+    t = snap(f);
+    assert_int_equal(index_stats(f->ix, t, &s), 0);
+    assert_int_equal(s.n_docs, 0);
+    assert_int_equal(s.n_items, 0);
+    assert_int_equal(s.sum_item_len, 0);
+    assert_int_equal(s.sum_doc_len, 0);
+    assert_int_equal(index_df(f->ix, t, "gel", 3), 0);
+}
+
+static void test_index_leads_only_complementary_profiles(void **state)
+{
+    struct fx *f = *state;
+    struct index_filters flt;
+    struct index_leads r;
+    struct store_txn *t;
+
+    put(f, prof_a);
+    put(f, prof_b);
+    put(f, prof_c);
+    put(f, prof_d);
+    t = snap(f);
+    index_filters_init(&flt);
+    assert_int_equal(index_leads(f->ix, t, "a", 1, &flt, 0, 10, true, &r), 0);
+    /* B offers what A needs; C competes (offer-offer, need-need of a non-symmetric type); D
+     * offers another type. */
+    assert_int_equal(r.n, 1);
+    assert_string_equal(match_doc_id(r.v[0].b), "b");
+    assert_true(r.v[0].score > 0);
+    assert_non_null(r.ex);
+    assert_true(r.ex[0].n >= 1);
+    assert_true(r.ex[0].r[0].forward);
+    index_leads_release(&r);
+
+    /* B needs nothing: a lead needs s(B->X) > 0, so B has none (A and C are its customers). */
+    assert_int_equal(index_leads(f->ix, t, "b", 1, &flt, 0, 10, false, &r), 0);
+    assert_int_equal(r.n, 0);
+    index_leads_release(&r);
+
+    /* Filters: a type A has no need of gives nothing; country of B gives B. */
+    flt.type = COOP_FRANCHISE;
+    assert_int_equal(index_leads(f->ix, t, "a", 1, &flt, 0, 10, false, &r), 0);
+    assert_int_equal(r.n, 0);
+    index_leads_release(&r);
+    index_filters_init(&flt);
+    memcpy(flt.country, "FR", 3);
+    assert_int_equal(index_leads(f->ix, t, "a", 1, &flt, 0, 10, false, &r), 0);
+    assert_int_equal(r.n, 0);
+    index_leads_release(&r);
+    memcpy(flt.country, "DE", 3);
+    assert_int_equal(index_leads(f->ix, t, "a", 1, &flt, 0, 10, false, &r), 0);
+    assert_int_equal(r.n, 1);
+    index_leads_release(&r);
+}
+
+static void test_index_search_ranks_the_matching_profile_first(void **state)
+{
+    struct fx *f = *state;
+    struct index_filters flt;
+    struct index_hits r;
+    struct store_txn *t;
+
+    put(f, prof_a);
+    put(f, prof_b);
+    put(f, prof_d);
+    t = snap(f);
+    index_filters_init(&flt);
+    assert_int_equal(index_search(f->ix, t, "school stationery wholesale", 27, &flt, 0, 10, &r),
+                     0);
+    assert_true(r.n >= 2);
+    assert_string_equal(match_doc_id(r.v[0].d), "b");
+    assert_true(r.v[0].n_terms >= 2);
+    index_hits_release(&r);
+    assert_int_equal(index_search(f->ix, t, "ab\xC3\x28", 4, &flt, 0, 10, &r), SM_EINVAL);
+    assert_int_equal(index_search(f->ix, t, "nothingmatches", 14, &flt, 0, 10, &r), 0);
+    assert_int_equal(r.n, 0);
+    index_hits_release(&r);
+}
+
+static void test_index_builds_itself_over_existing_profiles(void **state)
+{
+    struct fx *f = *state;
+    struct store_options o = {.no_sync = true};
+    struct index_filters flt;
+    struct index_leads r;
+    struct index_stats s;
+    struct store_txn *t;
+    char *dir2 = tu_tempdir();
+    struct store *st2 = NULL;
+
+    /* Profiles stored by an engine without the index. */
+    assert_int_equal(store_open(&st2, dir2, &o), 0);
+    {
+        struct store *keep = f->st;
+        f->st = st2;
+        put(f, prof_a);
+        put(f, prof_b);
+        put(f, prof_c);
+        f->st = keep;
+    }
+    store_close(&st2);
+    end_read(f);
+    index_close(&f->ix);
+    store_close(&f->st);
+    tu_rmtree(f->dir);
+    free(f->dir);
+    f->dir = dir2;
+    assert_int_equal(store_open(&f->st, f->dir, &o), 0);
+    assert_int_equal(index_open(&f->ix, f->st), 0);
+    t = snap(f);
+    assert_int_equal(index_stats(f->ix, t, &s), 0);
+    assert_int_equal(s.n_docs, 3);
+    index_filters_init(&flt);
+    assert_int_equal(index_leads(f->ix, t, "a", 1, &flt, 0, 10, false, &r), 0);
+    assert_int_equal(r.n, 1);
+    assert_string_equal(match_doc_id(r.v[0].b), "b");
+    index_leads_release(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_index_add_writes_postings_and_corpus_stats, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_index_update_replaces_postings_and_keeps_docid,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_index_delete_removes_postings_and_stats, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_index_leads_only_complementary_profiles, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_index_search_ranks_the_matching_profile_first,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_index_builds_itself_over_existing_profiles, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
