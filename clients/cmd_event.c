@@ -532,8 +532,8 @@ static int event_import_participants(int argc, char **argv, struct httpc *h, int
         json_decref(body);
         httpc_response_release(&res);
         memset(&res, 0, sizeof(res));
-        if (!text || httpc_request(h, "POST", path, "application/json", text, strlen(text), NULL,
-                                   &res)) {
+        if (!text ||
+            httpc_request(h, "POST", path, "application/json", text, strlen(text), NULL, &res)) {
             free(text);
             httpc_report_error(argv[1], &res);
             goto out;
@@ -624,8 +624,8 @@ static int event_schedule(int argc, char **argv, struct httpc *h)
         goto usage;
     body = json_pack("{s:s, s:b}", "mode", mode, "publish", publish);
     text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-    if (!text || httpc_request(h, "POST", path, "application/json", text, strlen(text), NULL,
-                               &res) ||
+    if (!text ||
+        httpc_request(h, "POST", path, "application/json", text, strlen(text), NULL, &res) ||
         !ok_status(res.status)) {
         rc = httpc_report_error(argv[1], &res);
         goto out;

@@ -30,9 +30,8 @@ int ev_pack_kv_int(msgpack_packer *pk, const char *k, int64_t v)
 
 int ev_pack_kv_bool(msgpack_packer *pk, const char *k, bool v)
 {
-    return proto_pack_cstr(pk, k) || (v ? msgpack_pack_true(pk) : msgpack_pack_false(pk))
-               ? -ENOMEM
-               : 0;
+    return proto_pack_cstr(pk, k) || (v ? msgpack_pack_true(pk) : msgpack_pack_false(pk)) ? -ENOMEM
+                                                                                          : 0;
 }
 
 char *ev_strdup(struct arena *ar, const msgpack_object *o)
@@ -122,8 +121,8 @@ static int check_keys(const msgpack_object *o, const char *const *allowed, const
 static const char *const pstatus_names[] = {"registered", "checked_in", "no_show"};
 static const char *const rstatus_names[] = {"pending", "accepted", "declined", "cancelled",
                                             "expired"};
-static const char *const mstatus_names[] = {"pending", "scheduled", "unplaced",
-                                            "cancelled", "held", "no_show"};
+static const char *const mstatus_names[] = {"pending",   "scheduled", "unplaced",
+                                            "cancelled", "held",      "no_show"};
 static const char *const outcome_names[] = {"no_interest", "follow_up", "prospective_deal",
                                             "signed"};
 
@@ -275,13 +274,15 @@ static int decode_slots(const msgpack_object *o, bool stored, const struct ev_tz
         snprintf(f, sizeof(f), "slots[%u].start", i);
         if (!st || st->type != MSGPACK_OBJECT_STR ||
             ev_time_parse(st->via.str.ptr, st->via.str.size, &sl->start_ms, &off))
-            return sm_error_set(e, SM_EINVAL, f,
-                                "must be an iso 8601 time with offset, e.g. 2026-05-12T09:00:00+08:00");
+            return sm_error_set(
+                e, SM_EINVAL, f,
+                "must be an iso 8601 time with offset, e.g. 2026-05-12T09:00:00+08:00");
         snprintf(f, sizeof(f), "slots[%u].end", i);
         if (!en || en->type != MSGPACK_OBJECT_STR ||
             ev_time_parse(en->via.str.ptr, en->via.str.size, &end, &off2))
-            return sm_error_set(e, SM_EINVAL, f,
-                                "must be an iso 8601 time with offset, e.g. 2026-05-12T09:20:00+08:00");
+            return sm_error_set(
+                e, SM_EINVAL, f,
+                "must be an iso 8601 time with offset, e.g. 2026-05-12T09:20:00+08:00");
         if (end <= sl->start_ms)
             return sm_error_set(e, SM_EINVAL, f, "must be after start");
         sl->end_ms = end;
@@ -326,8 +327,8 @@ static bool hhmm(const msgpack_object *o, int *min)
 static int decode_plan(const msgpack_object *o, const struct ev_tz *tz, struct arena *ar,
                        struct ev_config *c, struct sm_error *e)
 {
-    static const char *const keys[] = {"dates", "date", "start", "end", "slot_minutes",
-                                       "breaks", "sessions", NULL};
+    static const char *const keys[] = {"dates",        "date",   "start",    "end",
+                                       "slot_minutes", "breaks", "sessions", NULL};
     static const char *const dflt_sessions[] = {"morning", "afternoon", "evening"};
     const msgpack_object *dates, *date, *bk, *names;
     int start, end, bs[16], be[16], nb = 0, rc;
@@ -337,7 +338,8 @@ static int decode_plan(const msgpack_object *o, const struct ev_tz *tz, struct a
     char f[64];
 
     if (o->type != MSGPACK_OBJECT_MAP)
-        return sm_error_set(e, SM_EINVAL, "plan", "must be a map with dates, start, end and slot_minutes");
+        return sm_error_set(e, SM_EINVAL, "plan",
+                            "must be a map with dates, start, end and slot_minutes");
     rc = check_keys(o, keys, "plan", e);
     if (rc)
         return rc;
@@ -353,7 +355,8 @@ static int decode_plan(const msgpack_object *o, const struct ev_tz *tz, struct a
     } else {
         if (!dates || dates->type != MSGPACK_OBJECT_ARRAY || dates->via.array.size == 0 ||
             dates->via.array.size > 32)
-            return sm_error_set(e, SM_EINVAL, "plan.dates", "must be a list of 1 to 32 dates YYYY-MM-DD");
+            return sm_error_set(e, SM_EINVAL, "plan.dates",
+                                "must be a list of 1 to 32 dates YYYY-MM-DD");
         for (uint32_t i = 0; i < dates->via.array.size; i++) {
             const msgpack_object *d = &dates->via.array.ptr[i];
             snprintf(f, sizeof(f), "plan.dates[%u]", i);
@@ -429,7 +432,8 @@ static int decode_plan(const msgpack_object *o, const struct ev_tz *tz, struct a
                 const msgpack_object *nm = &names->via.array.ptr[sess];
                 sl->session = session_intern(c, ar, nm->via.str.ptr, nm->via.str.size);
             } else if (sess < 3) {
-                sl->session = session_intern(c, ar, dflt_sessions[sess], strlen(dflt_sessions[sess]));
+                sl->session =
+                    session_intern(c, ar, dflt_sessions[sess], strlen(dflt_sessions[sess]));
             } else {
                 char nm[32];
                 snprintf(nm, sizeof(nm), "session%d", sess + 1);
@@ -442,7 +446,8 @@ static int decode_plan(const msgpack_object *o, const struct ev_tz *tz, struct a
         }
     }
     if (c->n_slots == 0)
-        return sm_error_set(e, SM_EINVAL, "plan", "makes no slot (slot_minutes longer than the day?)");
+        return sm_error_set(e, SM_EINVAL, "plan",
+                            "makes no slot (slot_minutes longer than the day?)");
     return 0;
 }
 
@@ -504,7 +509,7 @@ static int decode_settings(const msgpack_object *o, struct arena *ar, struct ev_
                            struct sm_error *e)
 {
     static const char *const keys[] = {"request_expiry_minutes", "interpreter_cap", "suggestions",
-                                       "suggestion_threshold", "group_rules", NULL};
+                                       "suggestion_threshold",   "group_rules",     NULL};
     const msgpack_object *v;
     uint64_t u;
     int64_t i64;
@@ -589,10 +594,10 @@ static int decode_settings(const msgpack_object *o, struct arena *ar, struct ev_
 int ev_config_decode(const msgpack_object *o, bool stored, struct arena *ar, struct ev_config *c,
                      struct sm_error *e)
 {
-    static const char *const keys[] = {"id", "name", "timezone", "slots", "plan",
-                                       "tables", "settings", NULL};
-    static const char *const skeys[] = {"id", "name", "timezone", "slots", "tables",
-                                        "settings", "created_ms", NULL};
+    static const char *const keys[] = {"id",   "name",   "timezone", "slots",
+                                       "plan", "tables", "settings", NULL};
+    static const char *const skeys[] = {"id",     "name",     "timezone",   "slots",
+                                        "tables", "settings", "created_ms", NULL};
     const msgpack_object *id, *name, *tzo, *slots, *plan, *cm;
     struct ev_tz *tz = NULL;
     int64_t i64;
@@ -610,7 +615,8 @@ int ev_config_decode(const msgpack_object *o, bool stored, struct arena *ar, str
     slots = get(o, "slots");
     plan = stored ? NULL : get(o, "plan");
     if (!ev_id(id))
-        return sm_error_set(e, SM_EINVAL, "id", "must be 1 to 128 characters of A-Z a-z 0-9 . _ : -");
+        return sm_error_set(e, SM_EINVAL, "id",
+                            "must be 1 to 128 characters of A-Z a-z 0-9 . _ : -");
     if (!line_ok(name, EV_NAME_MAX))
         return sm_error_set(e, SM_EINVAL, "name", "must be one line of 1 to 512 characters");
     if (!tzo || tzo->type != MSGPACK_OBJECT_STR)
@@ -619,8 +625,9 @@ int ev_config_decode(const msgpack_object *o, bool stored, struct arena *ar, str
     if (!stored) {
         rc = ev_tz_load(tzo->via.str.ptr, tzo->via.str.size, &tz);
         if (rc == SM_EINVAL)
-            return sm_error_set(e, SM_EINVAL, "timezone",
-                                "unknown time zone: expected an iana name (Asia/Shanghai) or an offset (+08:00)");
+            return sm_error_set(
+                e, SM_EINVAL, "timezone",
+                "unknown time zone: expected an iana name (Asia/Shanghai) or an offset (+08:00)");
         if (rc)
             return rc;
     }
@@ -679,9 +686,9 @@ int ev_config_pack(const struct ev_config *c, msgpack_packer *pk)
 
 int ev_config_pack_fields(const struct ev_config *c, msgpack_packer *pk)
 {
-    if (ev_pack_kv_str(pk, "id", c->id) ||
-        ev_pack_kv_str(pk, "name", c->name) || ev_pack_kv_str(pk, "timezone", c->tz) ||
-        proto_pack_cstr(pk, "slots") || msgpack_pack_array(pk, (size_t)c->n_slots))
+    if (ev_pack_kv_str(pk, "id", c->id) || ev_pack_kv_str(pk, "name", c->name) ||
+        ev_pack_kv_str(pk, "timezone", c->tz) || proto_pack_cstr(pk, "slots") ||
+        msgpack_pack_array(pk, (size_t)c->n_slots))
         return -ENOMEM;
     for (int i = 0; i < c->n_slots; i++)
         if (ev_slot_pack(c, i, pk))
@@ -755,8 +762,8 @@ int ev_participant_pack(const struct ev_participant *p, msgpack_packer *pk)
         if (proto_pack_cstr(pk, p->langs[i]))
             return -ENOMEM;
     if (ev_pack_kv_str(pk, "role", p->role ? p->role : "") ||
-        ev_pack_kv_str(pk, "group", p->group ? p->group : "") ||
-        proto_pack_cstr(pk, "forbidden") || msgpack_pack_array(pk, (size_t)nf))
+        ev_pack_kv_str(pk, "group", p->group ? p->group : "") || proto_pack_cstr(pk, "forbidden") ||
+        msgpack_pack_array(pk, (size_t)nf))
         return -ENOMEM;
     for (int s = 0; s < SCHED_MAX_SLOTS; s++)
         if (sched_slots_has(&p->forbidden, s) && msgpack_pack_int(pk, s))
@@ -809,8 +816,7 @@ int ev_request_pack(const struct ev_request *r, msgpack_packer *pk)
     if (msgpack_pack_map(pk, 11) || proto_pack_cstr(pk, "id") || pack_id(pk, 'r', r->num) ||
         ev_pack_kv_str(pk, "from", r->from) || ev_pack_kv_str(pk, "to", r->to) ||
         ev_pack_kv_int(pk, "priority", r->priority) ||
-        ev_pack_kv_str(pk, "message", r->message ? r->message : "") ||
-        proto_pack_cstr(pk, "about"))
+        ev_pack_kv_str(pk, "message", r->message ? r->message : "") || proto_pack_cstr(pk, "about"))
         return -ENOMEM;
     if (r->about_kind) {
         if (msgpack_pack_map(pk, 1) || ev_pack_kv_str(pk, r->about_kind, r->about_ref))

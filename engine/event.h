@@ -76,14 +76,14 @@ struct ev_config {
     char **sessions;
     int n_tables;
     struct ev_table *tables;
-    int64_t expiry_ms; /* pending requests expire after this; 0 = never */
+    int64_t expiry_ms;   /* pending requests expire after this; 0 = never */
     int interpreter_cap; /* per slot; negative = none */
     bool suggestions;
     double suggestion_threshold;
     int n_groups;
-    char **groups;         /* names in the order they appear in the rules */
+    char **groups; /* names in the order they appear in the rules */
     int n_rules;
-    int (*rules)[2];       /* pairs of group indices */
+    int (*rules)[2]; /* pairs of group indices */
     int64_t created_ms;
 };
 
@@ -128,8 +128,8 @@ const char *ev_pstatus_name(int s);
 const char *ev_rstatus_name(int s);
 const char *ev_mstatus_name(int s);
 const char *ev_outcome_name(int o);
-int ev_pstatus_parse(const char *s, size_t n);  /* -1 if unknown */
-int ev_outcome_parse(const char *s, size_t n);  /* -1 if unknown */
+int ev_pstatus_parse(const char *s, size_t n); /* -1 if unknown */
+int ev_outcome_parse(const char *s, size_t n); /* -1 if unknown */
 /* A meeting with a place in the published schedule (scheduled, held or no-show). */
 bool ev_mstatus_placed(int s);
 

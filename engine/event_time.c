@@ -108,8 +108,7 @@ int ev_time_parse(const char *s, size_t n, int64_t *ms, int *off_min)
     if (s[i] == 'Z' && i + 1 == n) {
         *off_min = 0;
     } else if ((s[i] == '+' || s[i] == '-') && i + 6 == n && s[i + 3] == ':' &&
-               digits(s, n, i + 1, 2, &oh) && digits(s, n, i + 4, 2, &om) && oh <= 18 &&
-               om <= 59) {
+               digits(s, n, i + 1, 2, &oh) && digits(s, n, i + 4, 2, &om) && oh <= 18 && om <= 59) {
         *off_min = (s[i] == '-' ? -1 : 1) * (oh * 60 + om);
     } else {
         return -1;
@@ -138,10 +137,10 @@ void ev_time_format(int64_t ms, int off_min, char out[EV_TIME_MAX])
 /* ---- zones ----------------------------------------------------------------------------------- */
 
 struct ev_tz {
-    int fixed_min;   /* offset of a fixed zone, or before the first transition */
-    size_t n;        /* transitions */
-    int64_t *at;     /* [n] Unix seconds */
-    int *off_min;    /* [n] offset from that transition on */
+    int fixed_min; /* offset of a fixed zone, or before the first transition */
+    size_t n;      /* transitions */
+    int64_t *at;   /* [n] Unix seconds */
+    int *off_min;  /* [n] offset from that transition on */
 };
 
 void ev_tz_free(struct ev_tz **tz)

@@ -38,7 +38,8 @@ static int only_keys(struct ops_ctx *c, const msgpack_object *body, const char *
             ok = proto_str_eq(k, allowed[j]);
         if (!ok) {
             char f[96];
-            snprintf(f, sizeof(f), "%.*s", k->type == MSGPACK_OBJECT_STR ? (int)SM_MIN(k->via.str.size, 64u) : 0,
+            snprintf(f, sizeof(f), "%.*s",
+                     k->type == MSGPACK_OBJECT_STR ? (int)SM_MIN(k->via.str.size, 64u) : 0,
                      k->type == MSGPACK_OBJECT_STR ? k->via.str.ptr : "");
             return sm_error_set(&c->err, SM_EINVAL, f, "unknown field");
         }
@@ -214,8 +215,8 @@ static uint64_t id_num(const msgpack_object *o, char prefix)
     return v;
 }
 
-int oe_request(struct ops_ctx *c, const msgpack_object *body, const char *key,
-               struct ev_model *m, struct ev_request **out)
+int oe_request(struct ops_ctx *c, const msgpack_object *body, const char *key, struct ev_model *m,
+               struct ev_request **out)
 {
     uint64_t n = id_num(get(body, key), 'r');
 
@@ -227,8 +228,8 @@ int oe_request(struct ops_ctx *c, const msgpack_object *body, const char *key,
     return 0;
 }
 
-int oe_meeting(struct ops_ctx *c, const msgpack_object *body, const char *key,
-               struct ev_model *m, struct ev_meeting **out)
+int oe_meeting(struct ops_ctx *c, const msgpack_object *body, const char *key, struct ev_model *m,
+               struct ev_meeting **out)
 {
     uint64_t n = id_num(get(body, key), 'm');
 
@@ -260,8 +261,9 @@ static bool groups_ok(const struct ev_model *m, const struct ev_participant *a,
     const struct ev_config *cf = &m->cfg;
     if (cf->n_rules == 0)
         return true;
-    return ev_groups_allowed(cf, ev_group_find(cf, a->group ? a->group : "", strlen(a->group ? a->group : "")),
-                             ev_group_find(cf, b->group ? b->group : "", strlen(b->group ? b->group : "")));
+    return ev_groups_allowed(
+        cf, ev_group_find(cf, a->group ? a->group : "", strlen(a->group ? a->group : "")),
+        ev_group_find(cf, b->group ? b->group : "", strlen(b->group ? b->group : "")));
 }
 
 /* ---- event.create / event.get ---------------------------------------------------------------- */
@@ -368,7 +370,8 @@ static int participant_fields(struct ops_ctx *c, struct ev_model *m, const msgpa
 
     if ((v = get(body, "role"))) {
         if (v->type != MSGPACK_OBJECT_STR || v->via.str.size > 64)
-            return sm_error_set(&c->err, SM_EINVAL, "role", "must be a text of at most 64 characters");
+            return sm_error_set(&c->err, SM_EINVAL, "role",
+                                "must be a text of at most 64 characters");
         if (!(p->role = ev_strdup(m->ar, v)))
             return -ENOMEM;
     }
@@ -409,7 +412,8 @@ static int participant_fields(struct ops_ctx *c, struct ev_model *m, const msgpa
                 en->type != MSGPACK_OBJECT_STR ||
                 ev_time_parse(en->via.str.ptr, en->via.str.size, &b, &off) || b <= a)
                 return sm_error_set(&c->err, SM_EINVAL, f,
-                                    "must be a slot index or {start, end} iso 8601 times with offset, end after start");
+                                    "must be a slot index or {start, end} iso 8601 times with "
+                                    "offset, end after start");
             for (int s = 0; s < cf->n_slots; s++)
                 if (cf->slots[s].start_ms < b && cf->slots[s].end_ms > a)
                     sched_slots_add(&p->forbidden, s);
@@ -439,8 +443,9 @@ static int participant_fields(struct ops_ctx *c, struct ev_model *m, const msgpa
 
 static int op_participant_add(struct ops_ctx *c, const msgpack_object *body)
 {
-    static const char *const keys[] = {"event", "profile", "role", "group", "forbidden",
-                                       "min_meetings", "max_meetings", "walk_in", NULL};
+    static const char *const keys[] = {"event",        "profile",   "role",
+                                       "group",        "forbidden", "min_meetings",
+                                       "max_meetings", "walk_in",   NULL};
     const msgpack_object *pid;
     struct ev_participant *p;
     struct profile prof;
@@ -498,8 +503,9 @@ out:
 
 static int op_participant_update(struct ops_ctx *c, const msgpack_object *body)
 {
-    static const char *const keys[] = {"event", "profile", "role", "group", "forbidden",
-                                       "min_meetings", "max_meetings", "walk_in", "status", NULL};
+    static const char *const keys[] = {
+        "event",        "profile",      "role",    "group",  "forbidden",
+        "min_meetings", "max_meetings", "walk_in", "status", NULL};
     const msgpack_object *st;
     struct ev_participant *p;
     struct ev_model m;
@@ -515,7 +521,8 @@ static int op_participant_update(struct ops_ctx *c, const msgpack_object *body)
         goto out;
     old_status = p->status;
     if ((st = get(body, "status"))) {
-        int s = st->type == MSGPACK_OBJECT_STR ? ev_pstatus_parse(st->via.str.ptr, st->via.str.size) : -1;
+        int s = st->type == MSGPACK_OBJECT_STR ? ev_pstatus_parse(st->via.str.ptr, st->via.str.size)
+                                               : -1;
         if (s < 0) {
             rc = sm_error_set(&c->err, SM_EINVAL, "status",
                               "must be registered, checked_in or no_show");
@@ -588,16 +595,17 @@ static int request_about(struct ops_ctx *c, struct ev_model *m, const msgpack_ob
     {
         char buf[32];
         if (v->type != MSGPACK_OBJECT_STR || v->via.str.size >= sizeof(buf))
-            return sm_error_set(&c->err, SM_EINVAL, is_str(k, "need") ? "about.need" : "about.offer",
+            return sm_error_set(&c->err, SM_EINVAL,
+                                is_str(k, "need") ? "about.need" : "about.offer",
                                 "must be like needs[0] / offers[0]");
         memcpy(buf, v->via.str.ptr, v->via.str.size);
         buf[v->via.str.size] = '\0';
         int got = is_str(k, "need") ? sscanf(buf, "needs[%u%c%n", &idx, &tail, &used)
                                     : sscanf(buf, "offers[%u%c%n", &idx, &tail, &used);
-        if (got != 2 || tail != ']' ||
-            (size_t)used != v->via.str.size)
-            return sm_error_set(&c->err, SM_EINVAL, is_str(k, "need") ? "about.need" : "about.offer",
-                                "must be like needs[0] (a need of from) or offers[0] (an offer of to)");
+        if (got != 2 || tail != ']' || (size_t)used != v->via.str.size)
+            return sm_error_set(
+                &c->err, SM_EINVAL, is_str(k, "need") ? "about.need" : "about.offer",
+                "must be like needs[0] (a need of from) or offers[0] (an offer of to)");
     }
     profile_init(&prof);
     rc = store_profile_get(c->txn, who, strlen(who), &prof);
@@ -647,7 +655,8 @@ static int op_request_create(struct ops_ctx *c, const msgpack_object *body)
         goto out;
     }
     if (!groups_ok(&m, a, b)) {
-        rc = sm_error_set(&c->err, SM_ECONFLICT, "to", "the group rules do not let these groups meet");
+        rc = sm_error_set(&c->err, SM_ECONFLICT, "to",
+                          "the group rules do not let these groups meet");
         goto out;
     }
     if (pair_meeting(&m, a->profile, b->profile)) {
@@ -658,7 +667,8 @@ static int op_request_create(struct ops_ctx *c, const msgpack_object *body)
         const struct ev_request *o = &m.reqs[i];
         if (o->status == EV_R_PENDING && strcmp(o->from, a->profile) == 0 &&
             strcmp(o->to, b->profile) == 0) {
-            rc = sm_error_set(&c->err, SM_ECONFLICT, "to", "a pending request to this participant exists");
+            rc = sm_error_set(&c->err, SM_ECONFLICT, "to",
+                              "a pending request to this participant exists");
             goto out;
         }
     }
@@ -746,7 +756,8 @@ static int op_request_respond(struct ops_ctx *c, const msgpack_object *body)
     accept = is_str(resp, "accept");
     by = get(body, "by");
     if (!by || by->type != MSGPACK_OBJECT_STR) {
-        rc = sm_error_set(&c->err, SM_EINVAL, "by", "must be the profile id of the invited participant");
+        rc = sm_error_set(&c->err, SM_EINVAL, "by",
+                          "must be the profile id of the invited participant");
         goto out;
     }
     if (!proto_str_eq(by, r->to)) {
@@ -988,8 +999,8 @@ static int meeting_fields(struct ops_ctx *c, struct ev_model *m, const msgpack_o
         if (v->type == MSGPACK_OBJECT_NIL)
             mt->fixed_slot = -1;
         else if (!ev_uint(v, &u) || u >= (uint64_t)cf->n_slots)
-            return sm_error_set(&c->err, SM_EINVAL, "slot", "must be a slot index below %d (or null)",
-                                cf->n_slots);
+            return sm_error_set(&c->err, SM_EINVAL, "slot",
+                                "must be a slot index below %d (or null)", cf->n_slots);
         else
             mt->fixed_slot = (int)u;
     }
@@ -997,7 +1008,8 @@ static int meeting_fields(struct ops_ctx *c, struct ev_model *m, const msgpack_o
         if (v->type == MSGPACK_OBJECT_NIL) {
             mt->fixed_table = NULL;
         } else if (!ev_id(v) || ev_table_find(cf, v->via.str.ptr, v->via.str.size) < 0) {
-            return sm_error_set(&c->err, SM_EINVAL, "table", "must be a table id of the event (or null)");
+            return sm_error_set(&c->err, SM_EINVAL, "table",
+                                "must be a table id of the event (or null)");
         } else if (!(mt->fixed_table = ev_strdup(m->ar, v))) {
             return -ENOMEM;
         }
@@ -1007,7 +1019,8 @@ static int meeting_fields(struct ops_ctx *c, struct ev_model *m, const msgpack_o
             mt->session = -1;
         else if (v->type != MSGPACK_OBJECT_STR ||
                  (mt->session = ev_session_find(cf, v->via.str.ptr, v->via.str.size)) < 0)
-            return sm_error_set(&c->err, SM_EINVAL, "session", "must be a session of the event (or null)");
+            return sm_error_set(&c->err, SM_EINVAL, "session",
+                                "must be a session of the event (or null)");
     }
     if ((v = get(body, "after"))) {
         if (v->type != MSGPACK_OBJECT_ARRAY || v->via.array.size > 64)
@@ -1035,8 +1048,8 @@ static int meeting_fields(struct ops_ctx *c, struct ev_model *m, const msgpack_o
 
 static int op_meeting_add(struct ops_ctx *c, const msgpack_object *body)
 {
-    static const char *const keys[] = {"event", "a", "b", "force", "lock", "slot", "table",
-                                       "session", "after", "type", NULL};
+    static const char *const keys[] = {"event", "a",       "b",     "force", "lock", "slot",
+                                       "table", "session", "after", "type",  NULL};
     struct ev_participant *a, *b;
     struct ev_meeting *mt;
     struct ev_model m;
@@ -1071,7 +1084,8 @@ static int op_meeting_add(struct ops_ctx *c, const msgpack_object *body)
         goto out;
     }
     if (!mt->forced && !groups_ok(&m, a, b)) {
-        rc = sm_error_set(&c->err, SM_ECONFLICT, "b", "the group rules do not let these groups meet: use force to override");
+        rc = sm_error_set(&c->err, SM_ECONFLICT, "b",
+                          "the group rules do not let these groups meet: use force to override");
         goto out;
     }
     rc = ev_put_meeting(c->txn, &m, mt);
@@ -1088,8 +1102,8 @@ out:
 
 static int op_meeting_update(struct ops_ctx *c, const msgpack_object *body)
 {
-    static const char *const keys[] = {"event", "meeting", "force", "lock", "slot", "table",
-                                       "session", "after", "type", "status", NULL};
+    static const char *const keys[] = {"event",   "meeting", "force", "lock",   "slot", "table",
+                                       "session", "after",   "type",  "status", NULL};
     const msgpack_object *st;
     struct ev_meeting *mt;
     struct ev_model m;
@@ -1145,8 +1159,9 @@ static int meeting_side(struct ops_ctx *c, const msgpack_object *body, const str
     else if (by && org_ok && proto_str_eq(by, "organizer"))
         *side = 3;
     else if (!by || by->type != MSGPACK_OBJECT_STR)
-        return sm_error_set(&c->err, SM_EINVAL, "by", org_ok ? "must be a side of the meeting or organizer"
-                                                              : "must be a side of the meeting");
+        return sm_error_set(&c->err, SM_EINVAL, "by",
+                            org_ok ? "must be a side of the meeting or organizer"
+                                   : "must be a side of the meeting");
     else
         return sm_error_set(&c->err, SM_EFORBIDDEN, "by", "not a side of this meeting");
     return 0;
@@ -1215,7 +1230,8 @@ static int op_meeting_outcome(struct ops_ctx *c, const msgpack_object *body)
     if (rc)
         goto out;
     o = get(body, "outcome");
-    oc = o && o->type == MSGPACK_OBJECT_STR ? ev_outcome_parse(o->via.str.ptr, o->via.str.size) : -1;
+    oc =
+        o && o->type == MSGPACK_OBJECT_STR ? ev_outcome_parse(o->via.str.ptr, o->via.str.size) : -1;
     if (oc < 0) {
         rc = sm_error_set(&c->err, SM_EINVAL, "outcome",
                           "must be no_interest, follow_up, prospective_deal or signed");
@@ -1271,8 +1287,10 @@ static int op_table_update(struct ops_ctx *c, const msgpack_object *body)
         tb->out_of_use = v->via.boolean;
     }
     if ((v = get(body, "label"))) {
-        if (v->type != MSGPACK_OBJECT_STR || v->via.str.size == 0 || v->via.str.size > EV_NAME_MAX) {
-            rc = sm_error_set(&c->err, SM_EINVAL, "label", "must be one line of 1 to 512 characters");
+        if (v->type != MSGPACK_OBJECT_STR || v->via.str.size == 0 ||
+            v->via.str.size > EV_NAME_MAX) {
+            rc = sm_error_set(&c->err, SM_EINVAL, "label",
+                              "must be one line of 1 to 512 characters");
             goto out;
         }
         tb->label = ev_strdup(m.ar, v);

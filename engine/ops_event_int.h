@@ -33,10 +33,10 @@ int oe_change(struct ops_ctx *c, struct ev_model *m, const char *type, oe_pack_f
 int oe_participant(struct ops_ctx *c, const msgpack_object *body, const char *key,
                    struct ev_model *m, struct ev_participant **out);
 /* body[key] must be an id "<prefix><n>" of an existing request/meeting. */
-int oe_request(struct ops_ctx *c, const msgpack_object *body, const char *key,
-               struct ev_model *m, struct ev_request **out);
-int oe_meeting(struct ops_ctx *c, const msgpack_object *body, const char *key,
-               struct ev_model *m, struct ev_meeting **out);
+int oe_request(struct ops_ctx *c, const msgpack_object *body, const char *key, struct ev_model *m,
+               struct ev_request **out);
+int oe_meeting(struct ops_ctx *c, const msgpack_object *body, const char *key, struct ev_model *m,
+               struct ev_meeting **out);
 /* {"id","name","timezone"} of the event. */
 int oe_pack_event_head(msgpack_packer *pk, const struct ev_model *m);
 /* Index of the table a meeting sits at, or -1. */

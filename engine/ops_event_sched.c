@@ -36,9 +36,9 @@ struct build {
     struct sched_table *tables;
     struct sched_participant *parts;
     struct sched_meeting *meets;
-    int n_model;  /* meetings [0, n_model) are model meetings */
-    int *mref;    /* [n] index into m->meets, or -1 for a candidate */
-    int *cand_r;  /* [n * 2] the two requests of a candidate */
+    int n_model; /* meetings [0, n_model) are model meetings */
+    int *mref;   /* [n] index into m->meets, or -1 for a candidate */
+    int *cand_r; /* [n * 2] the two requests of a candidate */
     int *after;
     struct sched_pair *vetoes;
     uint8_t *allow;
@@ -103,9 +103,8 @@ static bool pair_active(const struct ev_model *m, const char *a, const char *b)
 {
     for (int i = 0; i < m->n_meets; i++) {
         const struct ev_meeting *mt = &m->meets[i];
-        if (mt->status != EV_M_CANCELLED &&
-            ((strcmp(mt->a, a) == 0 && strcmp(mt->b, b) == 0) ||
-             (strcmp(mt->a, b) == 0 && strcmp(mt->b, a) == 0)))
+        if (mt->status != EV_M_CANCELLED && ((strcmp(mt->a, a) == 0 && strcmp(mt->b, b) == 0) ||
+                                             (strcmp(mt->a, b) == 0 && strcmp(mt->b, a) == 0)))
             return true;
     }
     return false;
@@ -407,7 +406,8 @@ static int build(struct ops_ctx *c, struct ev_model *m, enum sched_mode mode, st
     return 0;
 }
 
-/* ---- event.schedule --------------------------------------------------------------------------- */
+/* ---- event.schedule ---------------------------------------------------------------------------
+ */
 
 enum { MV_NONE, MV_TABLE, MV_SLOT, MV_DROPPED };
 static const char *const move_names[] = {"none", "table", "slot", "dropped"};
@@ -638,8 +638,7 @@ static int pack_schedule_reply(struct ops_ctx *c, struct ev_model *m, const stru
     if (proto_pack_cstr(pk, "breaks") || msgpack_pack_map(pk, 3) ||
         ev_pack_kv_int(pk, "total", r->breaks) || ev_pack_kv_int(pk, "max", r->max_breaks) ||
         ev_pack_kv_int(pk, "lower_bound", r->breaks_lower_bound) ||
-        proto_pack_cstr(pk, "interpreters_per_slot") ||
-        msgpack_pack_array(pk, (size_t)r->n_slots))
+        proto_pack_cstr(pk, "interpreters_per_slot") || msgpack_pack_array(pk, (size_t)r->n_slots))
         return -ENOMEM;
     for (int s = 0; s < r->n_slots; s++)
         if (msgpack_pack_int(pk, r->interpreters_in_slot[s]))
@@ -653,8 +652,8 @@ static int pack_schedule_reply(struct ops_ctx *c, struct ev_model *m, const stru
 
 int oe_op_schedule(struct ops_ctx *c, const msgpack_object *body)
 {
-    static const char *const keys[] = {"event", "mode", "deadline_ms", "publish", "reoptimize",
-                                       NULL};
+    static const char *const keys[] = {"event",   "mode",       "deadline_ms",
+                                       "publish", "reoptimize", NULL};
     const msgpack_object *v;
     struct sched_result r;
     struct sched_check chk;

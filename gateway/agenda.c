@@ -280,8 +280,8 @@ int agenda_iso_to_utc(const char *s, size_t n, char out[17])
     } else {
         return -1; /* a local time without offset cannot be placed in UTC */
     }
-    if (i != n || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 24 || mi > 59 ||
-        se > 60 || oh > 23 || om > 59 || (h == 24 && (mi || se)))
+    if (i != n || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 24 || mi > 59 || se > 60 ||
+        oh > 23 || om > 59 || (h == 24 && (mi || se)))
         return -1;
     if (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
         return -1;
@@ -421,9 +421,8 @@ int agenda_render_csv(const msgpack_object *agenda, struct buf *out)
 int sheet_render_csv(const msgpack_object *sheet, struct buf *out)
 {
     static const struct column cols[] = {
-        {"start", "start"},       {"end", "end"},         {"slot", "slot"},
-        {"a_id", "a.id"},         {"a_name", "a.name"},   {"b_id", "b.id"},
-        {"b_name", "b.name"},     {"status", "status"},
+        {"start", "start"},   {"end", "end"},   {"slot", "slot"},     {"a_id", "a.id"},
+        {"a_name", "a.name"}, {"b_id", "b.id"}, {"b_name", "b.name"}, {"status", "status"},
     };
     return render_csv(sheet, cols, SM_ARRAY_SIZE(cols), out);
 }
@@ -660,8 +659,9 @@ int agenda_render_html(const msgpack_object *agenda, struct buf *out)
 int sheet_render_html(const msgpack_object *sheet, struct buf *out)
 {
     static const struct column cols[] = {
-        {"Start", "start"},   {"End", "end"},   {"Slot", "slot"},
-        {"Side A", "a.name|a.id"}, {"Side B", "b.name|b.id"}, {"Status", "status"},
+        {"Start", "start"},        {"End", "end"},
+        {"Slot", "slot"},          {"Side A", "a.name|a.id"},
+        {"Side B", "b.name|b.id"}, {"Status", "status"},
     };
     return render_html(sheet, "Table ", "table.label|table.id", cols, SM_ARRAY_SIZE(cols), out);
 }

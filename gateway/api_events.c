@@ -84,9 +84,9 @@ static void pack_body(struct buf *out, const json_t *j, const struct param *ps, 
     size_t count = n + n_extra;
 
     if (j)
-        json_object_foreach((json_t *)j, key, val)
-            count += !is_param(ps, n, key) && !is_param(extra, n_extra, key) &&
-                     !(skip && strcmp(key, skip) == 0);
+        json_object_foreach((json_t *)j, key, val) count += !is_param(ps, n, key) &&
+                                                            !is_param(extra, n_extra, key) &&
+                                                            !(skip && strcmp(key, skip) == 0);
     msgpack_packer_init(&pk, out, buf_msgpack_write);
     if (msgpack_pack_map(&pk, count))
         goto oom;
@@ -127,7 +127,8 @@ static void forward(struct api *a, struct http_req *req, const char *op, const s
     api_call(a, req, op, &body, on_reply);
 }
 
-/* ---- query strings ---------------------------------------------------------------------------- */
+/* ---- query strings ----------------------------------------------------------------------------
+ */
 
 /*
  * Pack the query parameters allowed (names; uint_names take unsigned integers) after the path
@@ -169,7 +170,8 @@ static bool forward_query(struct api *a, struct http_req *req, const char *op,
         if (!known || n_got >= SM_ARRAY_SIZE(got) || vlen == 0 || vlen >= sizeof(got[0].value)) {
             char f[64];
             snprintf(f, sizeof(f), "%.*s", (int)SM_MIN(klen, 60u), q);
-            api_respond_code(req, SM_EINVAL, f, known ? "needs a value" : "unknown query parameter");
+            api_respond_code(req, SM_EINVAL, f,
+                             known ? "needs a value" : "unknown query parameter");
             return false;
         }
         for (size_t i = 0; i < n_got; i++)

@@ -124,8 +124,7 @@ static int change_frame(struct buf *out, uint64_t seq, const msgpack_object *cha
         rc = buf_err(&j);
     if (!rc) {
         sse_frame(out, seq, type && type->type == MSGPACK_OBJECT_STR ? type->via.str.ptr : "",
-                  type && type->type == MSGPACK_OBJECT_STR ? type->via.str.size : 0, j.data,
-                  j.len);
+                  type && type->type == MSGPACK_OBJECT_STR ? type->via.str.size : 0, j.data, j.len);
         rc = buf_err(out);
     }
     buf_release(&j);
@@ -263,12 +262,16 @@ static void on_changes(void *arg, int status, const struct proto_reply *rep)
         return;
     if (!s->anchored) {
         /* No Last-Event-ID: the client wants what happens from now on. */
-        s->cur.last = last_seq && last_seq->type == MSGPACK_OBJECT_POSITIVE_INTEGER
-                          ? last_seq->via.u64
-                          : 0;
+        s->cur.last =
+            last_seq && last_seq->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? last_seq->via.u64 : 0;
         s->anchored = true;
         act = sse_cursor_replay_end(&s->cur, false, &out);
     } else {
+        /* A Last-Event-ID beyond the event's newest change (another database, a restored
+         * backup) would make every new change look old: start over from the newest. */
+        if (last_seq && last_seq->type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
+            last_seq->via.u64 < s->cur.last)
+            s->cur.last = last_seq->via.u64;
         n = changes->via.array.size;
         for (uint32_t i = 0; i < n; i++) {
             const msgpack_object *c = &changes->via.array.ptr[i];
@@ -314,13 +317,12 @@ static void stream_fetch(struct stream *s)
     msgpack_packer_init(&pk, &body, buf_msgpack_write);
     if (msgpack_pack_map(&pk, 3) || proto_pack_cstr(&pk, "event") ||
         proto_pack_cstr(&pk, s->event) || proto_pack_cstr(&pk, "since") ||
-        msgpack_pack_uint64(&pk, s->anchored ? s->cur.last : 0) ||
-        proto_pack_cstr(&pk, "limit") || msgpack_pack_uint32(&pk, s->anchored ? CHANGES_PAGE : 1))
+        msgpack_pack_uint64(&pk, s->anchored ? s->cur.last : 0) || proto_pack_cstr(&pk, "limit") ||
+        msgpack_pack_uint32(&pk, s->anchored ? CHANGES_PAGE : 1))
         body.oom = true;
     rc = buf_err(&body);
     if (!rc)
-        rc = ecli_call(s->hub->ecli, "event.changes", body.data, body.len, on_changes, s,
-                       &s->call);
+        rc = ecli_call(s->hub->ecli, "event.changes", body.data, body.len, on_changes, s, &s->call);
     buf_release(&body);
     if (rc) {
         if (!s->started) {

@@ -46,8 +46,8 @@ struct sse_pending {
 };
 
 struct sse_cursor {
-    uint64_t last;    /* highest seq sent to the client (0: none yet) */
-    bool replaying;   /* a fetch is in progress: live changes are buffered */
+    uint64_t last;  /* highest seq sent to the client (0: none yet) */
+    bool replaying; /* a fetch is in progress: live changes are buffered */
     size_t max_pending;
     struct sse_pending *pend; /* buffered live changes, sorted by seq, unique */
     size_t n_pend, cap_pend;

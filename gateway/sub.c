@@ -195,9 +195,9 @@ int sub_init(struct sub *s, uv_loop_t *loop, const char *endpoint, size_t max_ms
      * worth that much memory. The high-water mark bounds what a slow loop lets pile up. */
     if (set_int(s->sock, ZMQ_LINGER, 0) ||
         zmq_setsockopt(s->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) ||
-        set_int(s->sock, ZMQ_RCVHWM, 100000) || set_int(s->sock, ZMQ_RECONNECT_IVL, 100) ||
-        set_int(s->sock, ZMQ_RECONNECT_IVL_MAX, 1000) || set_int(s->sock, ZMQ_HEARTBEAT_IVL, 1000) ||
-        set_int(s->sock, ZMQ_HEARTBEAT_TIMEOUT, 3000))
+        set_int(s->sock, ZMQ_RCVHWM, 10000) || set_int(s->sock, ZMQ_RECONNECT_IVL, 100) ||
+        set_int(s->sock, ZMQ_RECONNECT_IVL_MAX, 1000) ||
+        set_int(s->sock, ZMQ_HEARTBEAT_IVL, 1000) || set_int(s->sock, ZMQ_HEARTBEAT_TIMEOUT, 3000))
         goto fail;
     snprintf(mon_ep, sizeof(mon_ep), "inproc://sub-monitor-%p", (void *)s);
     if (zmq_socket_monitor(s->sock, mon_ep, ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED))

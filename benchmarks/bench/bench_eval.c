@@ -302,10 +302,9 @@ static void on_import(void *ctx, size_t i, const struct proto_reply *rep)
     const msgpack_object *s = proto_map_get(rep->body, "stored");
     const msgpack_object *f = proto_map_get(rep->body, "failed");
     const msgpack_object *res = proto_map_get(rep->body, "results");
+    const struct eval *ev = ctx;
     static int shown;
 
-    (void)ctx;
-    (void)i;
     if (!rep->ok)
         return;
     if (s && s->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
@@ -318,7 +317,7 @@ static void on_import(void *ctx, size_t i, const struct proto_reply *rep)
             const msgpack_object *m = proto_map_get(e, "message");
             const msgpack_object *fl = proto_map_get(e, "field");
             if (m && m->type == MSGPACK_OBJECT_STR) {
-                fprintf(stderr, "import: item %zu: %.*s (%.*s)\n", i * 2000 + j,
+                fprintf(stderr, "import: item %zu: %.*s (%.*s)\n", i * ev->batch + j,
                         (int)m->via.str.size, m->via.str.ptr,
                         fl && fl->type == MSGPACK_OBJECT_STR ? (int)fl->via.str.size : 0,
                         fl && fl->type == MSGPACK_OBJECT_STR ? fl->via.str.ptr : "");
@@ -403,6 +402,10 @@ static void on_search(void *ctx, size_t i, const struct proto_reply *rep)
 struct measures {
     double p, r, ndcg, hit, full, decoys, decoy_reach;
     size_t decoys_total, decoys_in;
+    /* Who fills the top-k slots, in % of slots (with roles): planted partners of another
+     * query, other decoys, queries, noise and plain profiles. */
+    double other_partner, other_decoy, query, noise, plain;
+    size_t slots;
 };
 
 static int rel_of(const struct query *q, long idx)
@@ -447,8 +450,20 @@ static void measure(const struct eval *ev, enum ranking which, struct measures *
         int hits = 0, decoys = 0;
 
         for (int j = 0; j < n; j++) {
-            hits += rel_of(q, top[j]) > 0;
-            decoys += top[j] >= 0 && ev->decoy_of[top[j]] == q->idx;
+            bool own = rel_of(q, top[j]) > 0, own_decoy;
+            char role = top[j] >= 0 ? ev->role[top[j]] : 0;
+
+            own_decoy = top[j] >= 0 && ev->decoy_of[top[j]] == q->idx;
+            hits += own;
+            decoys += own_decoy;
+            m->slots++;
+            if (own || own_decoy)
+                continue;
+            m->other_partner += role == 'p';
+            m->other_decoy += role == 'd';
+            m->query += role == 'q' || role == 'Q';
+            m->noise += role == 'n';
+            m->plain += role == 'l';
         }
         m->p += (double)hits / ev->k;
         m->r += q->nrel ? (double)hits / SM_MIN(q->nrel, ev->k) : 0;
@@ -703,6 +718,23 @@ int main(int argc, char **argv)
         mfts.decoys = mfts.decoys_total ? 100.0 * (double)mfts.decoys_in / mfts.decoys_total : 0;
         msr.decoys = msr.decoys_total ? 100.0 * (double)msr.decoys_in / msr.decoys_total : 0;
         ROW("decoys reaching their top k, %", decoys, ".1f");
+        printf("other slots of the top k, %% of all slots:\n");
+        {
+            struct measures *ms[3] = {&msm, &mfts, &msr};
+            for (int j = 0; j < 3; j++) {
+                double s = ms[j]->slots ? 100.0 / (double)ms[j]->slots : 0;
+                ms[j]->other_partner *= s;
+                ms[j]->other_decoy *= s;
+                ms[j]->query *= s;
+                ms[j]->noise *= s;
+                ms[j]->plain *= s;
+            }
+        }
+        ROW("  partners of other queries", other_partner, ".1f");
+        ROW("  decoys of other queries", other_decoy, ".1f");
+        ROW("  query profiles", query, ".1f");
+        ROW("  noise profiles", noise, ".1f");
+        ROW("  plain profiles", plain, ".1f");
     }
 #undef ROW
     printf("%-34s %14.2f %12.2f", "wall time per query, ms", 1000.0 * t_leads / (double)ev.nq,

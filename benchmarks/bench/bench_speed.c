@@ -24,7 +24,7 @@
 struct opts {
     long count;
     const char *seed, *preset, *profiles, *build;
-    unsigned queries, conns, window, import_par, import_lines;
+    unsigned queries, conns, window, import_par, import_lines, gw_timeout_ms;
     double http_secs, fts_secs;
     bool keep, no_fts;
 };
@@ -261,7 +261,7 @@ static void usage(FILE *f)
             "usage: smematch-bench [--count N] [--seed S] [--preset P] [--profiles FILE]\n"
             "                      [--queries Q] [--conns C] [--http-secs S] [--window W]\n"
             "                      [--import-parallel P] [--import-lines L] [--no-fts]\n"
-            "                      [--fts-secs S]\n"
+            "                      [--fts-secs S] [--gateway-timeout-ms MS]\n"
             "                      [--build DIR] [--keep]\n"
             "SPEC §7 speed figures in one run, each beside its target; SQLite FTS5 beside search.\n"
             "  --count N            profiles to generate (default 100000)\n"
@@ -274,7 +274,9 @@ static void usage(FILE *f)
             "  --import-lines L     NDJSON lines per POST (default 5000)\n"
             "  --no-fts             skip the FTS5 peer\n"
             "  --fts-secs S         time budget of FTS5 per query set (default 120); both\n"
-            "                       engines are then compared on the queries FTS5 ran\n");
+            "                       engines are then compared on the queries FTS5 ran\n"
+            "  --gateway-timeout-ms MS  the gateway's --timeout-ms (default 60000: a queue of\n"
+            "                       5,000-profile import batches outlasts its 10 s default)\n");
 }
 
 int main(int argc, char **argv)
@@ -287,14 +289,16 @@ int main(int argc, char **argv)
         {"import-parallel", required_argument, NULL, 'i'},
         {"import-lines", required_argument, NULL, 'l'}, {"no-fts", no_argument, NULL, 'F'},
         {"fts-secs", required_argument, NULL, 'T'},
+        {"gateway-timeout-ms", required_argument, NULL, 'G'},
         {"build", required_argument, NULL, 'b'},        {"keep", no_argument, NULL, 'K'},
         {"help", no_argument, NULL, 'h'},               {NULL, 0, NULL, 0}};
     struct opts o = {.count = 100000, .seed = "1", .preset = "general", .queries = 1000,
                      .conns = 64, .window = 8, .import_par = 3, .import_lines = 5000,
-                     .http_secs = 10, .fts_secs = 120};
+                     .http_secs = 10, .fts_secs = 120,
+                     .gw_timeout_ms = 60000};
     char tmp[512] = "", path_p[600], data[600], elog[600], glog[600], ep[64], pub[64];
     char httpaddr[64], exe_e[600], exe_g[600], count_s[32], mdb[700], fdb[600];
-    char m1[64], m2[64], b1[32], b2[32];
+    char m1[64], m2[64], b1[32], gw_to[16];
     struct bench_lines lines = {0};
     struct bench_proc engine = {0}, gateway = {0};
     struct bench_engine eng = {0};
@@ -334,6 +338,7 @@ int main(int argc, char **argv)
         case 'l': o.import_lines = (unsigned)atoi(optarg); break;
         case 'F': o.no_fts = true; break;
         case 'T': o.fts_secs = atof(optarg); break;
+        case 'G': o.gw_timeout_ms = (unsigned)atoi(optarg); break;
         case 'b': o.build = optarg; break;
         case 'K': o.keep = true; break;
         case 'h': usage(stdout); return 0;
@@ -390,7 +395,9 @@ int main(int argc, char **argv)
         char *eargv[] = {exe_e, "--data", data, "--zmq", ep, "--pub", pub, "--log-level", "warn",
                          NULL};
         char *gargv[] = {exe_g, "--http", httpaddr, "--zmq", ep, "--pub", pub, "--data", data,
-                         "--log-level", "warn", "--max-conns", "4096", NULL};
+                         "--log-level", "warn", "--max-conns", "4096", "--timeout-ms", gw_to,
+                         NULL};
+        snprintf(gw_to, sizeof(gw_to), "%u", o.gw_timeout_ms);
         if (bench_spawn(&engine, "engine", eargv, elog) != 0 ||
             bench_spawn(&gateway, "gateway", gargv, glog) != 0)
             goto out;
@@ -650,7 +657,6 @@ int main(int argc, char **argv)
                smp.n, sfig[1].fts_ok, sfig[1].fts.n);
         printf("search queries: one random need of each sampled profile, its text and keywords "
                "(long) or its keywords alone (short); FTS5 gets them as OR-ed terms\n");
-        (void)b2;
     }
     status = 0;
 out:

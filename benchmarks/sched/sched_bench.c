@@ -29,12 +29,14 @@ struct opts {
     uint32_t deadline;
     uint32_t effort;
     bool keep;
+    bool start; /* give CBC smematch's schedule as a MIP start */
 };
 
 struct spec {
     const char *name;
     enum sched_mode mode;
     int participants, slots, tables, meetings, candidates;
+    int fixed_percent, hole_percent; /* 0: generator defaults */
 };
 
 static const char *status_name(int st)
@@ -83,6 +85,10 @@ static int run_one(const struct opts *o, const struct spec *sp, uint64_t seed, b
     sched_gen_defaults(&go, sp->mode, sp->participants, sp->slots, sp->tables, sp->meetings,
                        seed);
     go.candidates = sp->candidates;
+    if (sp->fixed_percent)
+        go.fixed_percent = sp->fixed_percent;
+    if (sp->hole_percent)
+        go.hole_percent = sp->hole_percent;
     if (sched_gen(&in, &go)) {
         fprintf(stderr, "out of memory\n");
         sched_inst_release(&in);
@@ -108,7 +114,19 @@ static int run_one(const struct opts *o, const struct spec *sp, uint64_t seed, b
             rc = 1;
             goto out;
         }
-        if (sched_lp_solve(o->cbc, &in.pb, lpf, solf, logf, o->cbc_time, &lp) != 0) {
+        int *start = NULL;
+        if (o->start) {
+            start = malloc(sizeof(int) * ((size_t)in.pb.n_meetings + 1));
+            if (!start) {
+                rc = 1;
+                goto out;
+            }
+            for (int m = 0; m < in.pb.n_meetings; m++)
+                start[m] = r.placements[m].slot;
+        }
+        int e = sched_lp_solve(o->cbc, &in.pb, lpf, solf, logf, o->cbc_time, start, &lp);
+        free(start);
+        if (e != 0) {
             rc = 1;
             goto out;
         }
@@ -245,7 +263,8 @@ static void usage(void)
 {
     fprintf(stderr,
             "usage: smematch-sched-bench [--large | --smoke] [--cbc PATH | --no-cbc]\n"
-            "                            [--cbc-time SEC] [--dir DIR] [--keep] [--seeds N]\n"
+            "                            [--cbc-time SEC] [--cbc-start] [--dir DIR] [--keep]\n"
+            "                            [--seeds N] [--tight]\n"
             "                            [--deadline MS] [--effort N]\n"
             "                            [--instance place|choose P S T M [C]]\n");
 }
@@ -253,7 +272,7 @@ static void usage(void)
 int main(int argc, char **argv)
 {
     struct opts o = {.cbc = "cbc", .cbc_time = 300, .seeds = 2};
-    bool large = false, smk = false, custom = false;
+    bool large = false, smk = false, custom = false, tight = false;
     struct spec one = {0};
     char tmpl[] = "/tmp/smematch-sched-XXXXXX";
     int rc = 0;
@@ -269,6 +288,10 @@ int main(int argc, char **argv)
             o.cbc = NULL;
         else if (!strcmp(a, "--keep"))
             o.keep = true;
+        else if (!strcmp(a, "--cbc-start"))
+            o.start = true;
+        else if (!strcmp(a, "--tight"))
+            tight = true;
         else if (!strcmp(a, "--cbc") && more)
             o.cbc = argv[++i];
         else if (!strcmp(a, "--cbc-time") && more)
@@ -314,6 +337,10 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < SM_ARRAY_SIZE(smoke); i++)
             rc |= run_one(&o, &smoke[i], 1, true);
     } else if (custom) {
+        if (tight) {
+            one.fixed_percent = 12;
+            one.hole_percent = 60;
+        }
         for (int sd = 1; sd <= o.seeds; sd++)
             rc |= run_one(&o, &one, (uint64_t)sd, false);
     } else {

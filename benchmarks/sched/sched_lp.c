@@ -535,11 +535,37 @@ void sched_lp_run_release(struct sched_lp_run *run)
     memset(run, 0, sizeof(*run));
 }
 
+/* A MIP start in CBC's solution format: every x variable with its 0/1 value. */
+static int write_start(const struct sched_problem *pb, const int *start, const char *path)
+{
+    struct model md;
+    int rc = model_build(&md, pb), idx = 0;
+    FILE *f = NULL;
+
+    if (rc)
+        goto out;
+    f = fopen(path, "w");
+    if (!f) {
+        rc = -errno;
+        goto out;
+    }
+    fputs("Feasible - objective value 0\n", f);
+    for (int m = 0; m < md.M; m++)
+        for (int s = 0; s < md.S && md.use[m]; s++)
+            if (md.ok[(size_t)m * md.S + s])
+                fprintf(f, "%d x%d_%d %d 0\n", idx++, m, s, start[m] == s);
+    if (fclose(f) != 0)
+        rc = -errno;
+out:
+    model_release(&md);
+    return rc;
+}
+
 int sched_lp_solve(const char *cbc, const struct sched_problem *pb, const char *lp_path,
                    const char *sol_path, const char *log_path, int time_limit_s,
-                   struct sched_lp_run *out)
+                   const int *start, struct sched_lp_run *out)
 {
-    char sec[32], line[512];
+    char sec[32], line[512], startf[512];
     uint64_t t0 = sm_now_ms();
     pid_t pid;
     int st = 0;
@@ -552,6 +578,9 @@ int sched_lp_solve(const char *cbc, const struct sched_problem *pb, const char *
     for (int m = 0; m < pb->n_meetings; m++)
         out->slot_of[m] = -1;
     snprintf(sec, sizeof(sec), "%d", time_limit_s);
+    snprintf(startf, sizeof(startf), "%s.start", sol_path);
+    if (start && write_start(pb, start, startf) != 0)
+        return 0;
     unlink(sol_path);
     pid = fork();
     if (pid < 0)
@@ -563,12 +592,18 @@ int sched_lp_solve(const char *cbc, const struct sched_problem *pb, const char *
             dup2(fd, 2);
             close(fd);
         }
-        execlp(cbc, cbc, lp_path, "sec", sec, "solve", "solu", sol_path, (char *)NULL);
+        if (start)
+            execlp(cbc, cbc, lp_path, "sec", sec, "mips", startf, "solve", "solu", sol_path,
+                   (char *)NULL);
+        else
+            execlp(cbc, cbc, lp_path, "sec", sec, "solve", "solu", sol_path, (char *)NULL);
         _exit(127);
     }
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
         ;
     out->ms = (uint32_t)(sm_now_ms() - t0);
+    if (start)
+        unlink(startf);
     if (!WIFEXITED(st) || WEXITSTATUS(st) == 127)
         return 0;
     FILE *f = fopen(sol_path, "r");

@@ -50,12 +50,14 @@ struct sched_lp_run {
 int sched_lp_write(const struct sched_problem *pb, const char *path);
 
 /*
- * Run `cbc lp_path sec time_limit solve solu sol_path` (output to log_path) and read the
- * solution back. Returns 0 (see out->status), SM_ENOMEM. Release out with sched_lp_run_release.
+ * Run `cbc lp_path sec time_limit [mips START] solve solu sol_path` (output to log_path) and
+ * read the solution back. With start (a slot per meeting, e.g. smematch's schedule) CBC gets it
+ * as a MIP start, written next to sol_path, and spends its time on proving or improving it.
+ * Returns 0 (see out->status), SM_ENOMEM. Release out with sched_lp_run_release.
  */
 int sched_lp_solve(const char *cbc, const struct sched_problem *pb, const char *lp_path,
                    const char *sol_path, const char *log_path, int time_limit_s,
-                   struct sched_lp_run *out);
+                   const int *start, struct sched_lp_run *out);
 void sched_lp_run_release(struct sched_lp_run *run);
 
 /*

@@ -243,6 +243,11 @@ def test_stream_replays_after_last_event_id_then_goes_live():
         q = c.stream("ev1", query="?last_event_id=5")
         assert seqs(q.take(1)) == [6]
         q.close()
+        ahead = c.stream("ev1", {"Last-Event-ID": "100"})  # from another database
+        time.sleep(0.2)
+        c.fake.change("ev1", "request.accepted", {})
+        assert seqs(ahead.take(1)) == [7]
+        ahead.close()
         bad = c.stream("ev1", {"Last-Event-ID": "x1"})
         assert bad.status == 400 and bad.body["error"]["field"] == "Last-Event-ID"
         bad.close()
@@ -260,6 +265,19 @@ def test_stream_pages_a_long_replay_without_gaps_or_duplicates():
         pages = [b for op, b in c.fake.requests if op == "event.changes"]
         assert len(pages) >= 3 and all(b["limit"] <= 1000 for b in pages), pages
         s.close()
+
+
+def test_stream_keeps_up_with_a_burst_of_live_changes():
+    with StreamCluster() as c:
+        c.fake.add_event("ev1")
+        streams = [c.stream("ev1") for _ in range(3)]
+        time.sleep(0.2)
+        for i in range(5000):  # more than one drain batch; the PUB may drop some at its HWM
+            c.fake.change("ev1", "request.created", {"i": i})
+        for s in streams:
+            evs = s.take(5000, timeout=30)
+            assert seqs(evs) == list(range(1, 5001)), (len(evs), seqs(evs)[:3])
+            s.close()
 
 
 def test_stream_fills_a_gap_from_the_change_log():

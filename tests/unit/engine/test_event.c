@@ -177,11 +177,11 @@ static void test_bad_events_name_the_field(void **state)
     expect_field("{\"id\": \"e\", \"name\": \"x\", \"timezone\": \"UTC\", \"slots\": [{\"start\": "
                  "\"2026-05-12T09:00:00Z\", \"end\": \"2026-05-12T08:00:00Z\"}], " TABLES "}",
                  "slots[0].end");
-    expect_field("{\"id\": \"e\", \"name\": \"x\", \"timezone\": \"UTC\", \"slots\": ["
-                 "{\"start\": \"2026-05-12T09:00:00Z\", \"end\": \"2026-05-12T09:30:00Z\"},"
-                 "{\"start\": \"2026-05-12T09:20:00Z\", \"end\": \"2026-05-12T09:50:00Z\"}], "
-                 TABLES "}",
-                 "slots[1].start");
+    expect_field(
+        "{\"id\": \"e\", \"name\": \"x\", \"timezone\": \"UTC\", \"slots\": ["
+        "{\"start\": \"2026-05-12T09:00:00Z\", \"end\": \"2026-05-12T09:30:00Z\"},"
+        "{\"start\": \"2026-05-12T09:20:00Z\", \"end\": \"2026-05-12T09:50:00Z\"}], " TABLES "}",
+        "slots[1].start");
     expect_field("{\"id\": \"e\", \"name\": \"x\", \"timezone\": \"UTC\", \"plan\": {\"date\": "
                  "\"2026-13-01\", \"start\": \"09:00\", \"end\": \"10:00\", \"slot_minutes\": "
                  "20}, " TABLES "}",

@@ -241,7 +241,8 @@ static void test_agenda_ics_is_a_crlf_calendar_with_utc_times_and_stable_uids(vo
     assert_non_null(strstr(b.data, "\r\nUID:m2@expo\r\n"));
     assert_non_null(strstr(b.data, "\r\nDTSTAMP:20261123T090000Z\r\n"));
     assert_non_null(strstr(b.data, "\r\nDTSTART:20261124T010000Z\r\nDTEND:20261124T012000Z\r\n"));
-    assert_non_null(strstr(b.data, "\r\nSUMMARY:Meeting with M\xc3\xbcller\\, \"GmbH\"\\; Berlin\r\n"));
+    assert_non_null(
+        strstr(b.data, "\r\nSUMMARY:Meeting with M\xc3\xbcller\\, \"GmbH\"\\; Berlin\r\n"));
     assert_non_null(strstr(b.data, "\r\nLOCATION:Table 1\\, hall A\r\n"));
     assert_non_null(strstr(b.data, "\r\nSTATUS:CONFIRMED\r\nSEQUENCE:0\r\n"));
     assert_non_null(strstr(b.data, "\r\nSTATUS:CANCELLED\r\nSEQUENCE:1\r\n"));
