@@ -2,9 +2,9 @@
  * cmd_match.c - `smematch leads ID` (ranked leads of a profile with their top reason) and
  * `smematch search TEXT` (free-text search), as readable tables or raw JSON (--json).
  */
-#include "sm.h"
 #include "cmd.h"
 #include "httpc.h"
+#include "sm.h"
 
 #include <jansson.h>
 
@@ -85,13 +85,14 @@ static int print_leads(const struct httpc_response *res)
     if (json_array_size(leads) == 0)
         printf("no leads for %s\n", jstr(root, "id"));
     else
-        printf("  #  score  rec  %-26s %-30s kind    cc type                 top reason\n",
-               "id", "name");
+        printf("  #  score  rec  %-26s %-30s kind    cc type                 top reason\n", "id",
+               "name");
     json_array_foreach(leads, i, l)
     {
         const json_t *reasons = json_object_get(l, "reasons");
 
-        printf("%3zu  %.3f  %s  ", i + 1 + (size_t)json_integer_value(json_object_get(root, "offset")),
+        printf("%3zu  %.3f  %s  ",
+               i + 1 + (size_t)json_integer_value(json_object_get(root, "offset")),
                json_real_value(json_object_get(l, "score")),
                json_is_true(json_object_get(l, "reciprocal")) ? "yes" : " no");
         put_cut(jstr(l, "id"), 26);
@@ -155,8 +156,8 @@ static int add_param(char *q, size_t qsz, const char *name, const char *value)
 
 int cmd_leads(int argc, char **argv, const struct cli_opts *o)
 {
-    static const char *const opts[] = {"--limit", "--offset", "--type", "--kind", "--country",
-                                       "--zone", "--sector", "--lang", "--min-score", NULL};
+    static const char *const opts[] = {"--limit", "--offset", "--type", "--kind",      "--country",
+                                       "--zone",  "--sector", "--lang", "--min-score", NULL};
     struct httpc *h = NULL;
     struct httpc_response res = {0};
     char path[4096], query[2048] = "", *id = NULL;

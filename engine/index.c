@@ -13,14 +13,14 @@
 
 #define INDEX_VERSION 1
 #define KEY_LEN 12
-#define BUILD_BATCH 2000         /* profiles per write transaction of the start-up build */
-#define POSTINGS_BUDGET 40000    /* postings read per query, over all its keys */
-#define KEY_CAP 10000            /* postings read from one key */
-#define BOOST_BUDGET 20000       /* postings read for B->A evidence (boost only) */
-#define SECTOR_UB 6.0            /* upper-bound weight of a class-level sector match */
-#define POOL_MIN 300             /* candidates scored exactly (at least offset + limit + 100) */
-#define LOADS_PER_POOL 8         /* with filters: docs looked at per candidate kept */
-#define DF_CACHE 512             /* df values cached per query (power of two) */
+#define BUILD_BATCH 2000      /* profiles per write transaction of the start-up build */
+#define POSTINGS_BUDGET 40000 /* postings read per query, over all its keys */
+#define KEY_CAP 10000         /* postings read from one key */
+#define BOOST_BUDGET 20000    /* postings read for B->A evidence (boost only) */
+#define SECTOR_UB 40.0        /* upper-bound weight of a class-level sector match */
+#define POOL_MIN 300          /* candidates scored exactly (at least offset + limit + 100) */
+#define LOADS_PER_POOL 8      /* with filters: docs looked at per candidate kept */
+#define DF_CACHE 512          /* df values cached per query (power of two) */
 
 enum { SIDE_OFFER = 0, SIDE_NEED = 1 };
 
@@ -160,7 +160,14 @@ static int post1(struct poster *p, char tag, unsigned type, unsigned side, uint6
             rc = 0;
         return store_txn_check(p->t, rc, "delete posting");
     }
-    rc = mdb_put(store_txn_mdb(p->t), p->ix->post, &k, &v, MDB_NODUPDATA);
+    /*
+     * A new profile's docid is the largest yet: appending at the end of the list skips the
+     * search in it and fills pages instead of splitting them in half. A docid kept by an update
+     * may be smaller (the append is refused): then an ordinary sorted insert.
+     */
+    rc = mdb_put(store_txn_mdb(p->t), p->ix->post, &k, &v, MDB_APPENDDUP);
+    if (rc == MDB_KEYEXIST)
+        rc = mdb_put(store_txn_mdb(p->t), p->ix->post, &k, &v, MDB_NODUPDATA);
     if (rc == MDB_KEYEXIST)
         rc = 0;
     return store_txn_check(p->t, rc, "put posting");
@@ -440,8 +447,7 @@ int index_open(struct index **out, struct store *st)
     if (rc == 0)
         rc = store_dbi_open(st, "ix_ids", 0, &ix->ids);
     if (rc == 0)
-        rc = store_dbi_open(st, "ix_post", MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP,
-                            &ix->post);
+        rc = store_dbi_open(st, "ix_post", MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP, &ix->post);
     if (rc == 0)
         rc = store_dbi_open(st, "ix_meta", 0, &ix->meta);
     if (rc)
@@ -694,8 +700,8 @@ static void qkeys_prepare(struct qkeys *k, struct qctx *q)
     for (uint32_t i = 0; i < k->n; i++) {
         if (o && memcmp(k->v[o - 1].key, k->v[i].key, KEY_LEN) == 0) {
             /* Negative weights are factors of an idf still to come (qkeys_weigh). */
-            k->v[o - 1].w = k->v[i].w < 0 ? SM_MIN(k->v[o - 1].w, k->v[i].w)
-                                           : SM_MAX(k->v[o - 1].w, k->v[i].w);
+            k->v[o - 1].w =
+                k->v[i].w < 0 ? SM_MIN(k->v[o - 1].w, k->v[i].w) : SM_MAX(k->v[o - 1].w, k->v[i].w);
             k->v[o - 1].boost = k->v[o - 1].boost && k->v[i].boost;
             continue;
         }
@@ -821,8 +827,7 @@ static void select_top(struct cand *v, uint32_t n, uint32_t k)
  * The accumulated candidates (A itself left out as skip): the best `keep` by upper bound, in
  * rank order, at the front of *out; *n of them.
  */
-static int candidates(struct acc *a, uint32_t skip, uint32_t keep, struct cand **out,
-                      uint32_t *n)
+static int candidates(struct acc *a, uint32_t skip, uint32_t keep, struct cand **out, uint32_t *n)
 {
     struct cand *v = malloc((a->n ? a->n : 1) * sizeof(*v));
     uint32_t o = 0;
@@ -967,8 +972,7 @@ static int load_pool(struct qctx *q, const struct cand *c, uint32_t n, uint32_t 
     return 0;
 }
 
-static uint32_t docid_of(struct index *ix, struct store_txn *t, const char *id, size_t n,
-                         int *rc)
+static uint32_t docid_of(struct index *ix, struct store_txn *t, const char *id, size_t n, int *rc)
 {
     MDB_val k = {n, (void *)id}, v;
     uint32_t docid = 0;
@@ -1063,8 +1067,8 @@ static int lead_keys(const struct match_doc *a, int type, struct qkeys *k)
             rc = item_keys(a, it, SIDE_NEED, 1.0f, false, k);
     }
     for (uint32_t i = 0; rc == 0 && i < a->n_offers; i++)
-        rc = item_keys(a, match_doc_item(a, i), SIDE_NEED,
-                       (float)score_default_params.lambda, true, k);
+        rc = item_keys(a, match_doc_item(a, i), SIDE_NEED, (float)score_default_params.lambda, true,
+                       k);
     return rc;
 }
 

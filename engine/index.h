@@ -74,13 +74,13 @@ uint32_t index_postings(struct index *ix, struct store_txn *t, char tag, unsigne
 
 /* Filters of SPEC §3; zero-initialised means none. */
 struct index_filters {
-    int type;            /* enum coop_type, -1: any */
-    int kind;            /* enum profile_kind, -1: any */
-    char country[3];     /* ISO 3166-1 upper case, "" any */
-    char lang[3];        /* ISO 639-1 lower case, "" any */
-    char sector[6];      /* ISIC prefix, "" any: some offer or need sector starts with it */
+    int type;        /* enum coop_type, -1: any */
+    int kind;        /* enum profile_kind, -1: any */
+    char country[3]; /* ISO 3166-1 upper case, "" any */
+    char lang[3];    /* ISO 639-1 lower case, "" any */
+    char sector[6];  /* ISIC prefix, "" any: some offer or need sector starts with it */
     char zone[INDEX_ZONE_MAX + 1]; /* exact, "" any */
-    double min_score;    /* leads (and hits) below are left out */
+    double min_score;              /* leads (and hits) below are left out */
 };
 /* No filter at all (type and kind -1). */
 void index_filters_init(struct index_filters *f);
@@ -88,11 +88,11 @@ void index_filters_init(struct index_filters *f);
 /* A page of leads; everything borrows from the result's own docs. */
 struct index_leads {
     struct match_doc *a;
-    struct score_lead *v;       /* the page, ranked */
-    struct score_explain *ex;   /* one per lead when explain was asked, else NULL */
+    struct score_lead *v;     /* the page, ranked */
+    struct score_explain *ex; /* one per lead when explain was asked, else NULL */
     uint32_t n;
-    uint32_t candidates;        /* profiles scored exactly */
-    struct match_doc **docs;    /* owned */
+    uint32_t candidates;     /* profiles scored exactly */
+    struct match_doc **docs; /* owned */
     uint32_t n_docs;
 };
 void index_leads_release(struct index_leads *r);

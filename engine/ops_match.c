@@ -76,8 +76,8 @@ static bool filter_str(const msgpack_object *o, char *out, size_t outsz, size_t 
 static int parse_filters(struct ops_ctx *c, const msgpack_object *body, bool leads,
                          struct index_filters *f)
 {
-    static const char *const keys[] = {"type", "kind", "country", "zone", "sector",
-                                       "lang", "min_score", NULL};
+    static const char *const keys[] = {"type",   "kind", "country",   "zone",
+                                       "sector", "lang", "min_score", NULL};
     const msgpack_object *m = proto_map_get(body, "filters"), *o;
     char buf[16];
     int v, rc;

@@ -7,6 +7,8 @@
  *   PUT    /v1/profiles/{id}     profile.put      201 if created, else 200
  *   DELETE /v1/profiles/{id}     profile.delete   200 {"id", "deleted": true}
  *   POST   /v1/profiles/import   profile.import   NDJSON or CSV, batches of <= 5,000
+ *   GET    /v1/profiles/{id}/leads  match.leads  (api_match.c)
+ *   POST   /v1/search            match.search     (api_match.c)
  *   GET    /healthz              from the engine client's liveness state, no round trip
  *   GET    /metrics              Prometheus text format 0.0.4
  *

@@ -25,9 +25,9 @@ struct qparam {
 };
 
 static const struct qparam lead_params[] = {
-    {"limit", Q_UINT, false},   {"offset", Q_UINT, false},    {"explain", Q_BOOL, false},
-    {"type", Q_STR, true},      {"kind", Q_STR, true},        {"country", Q_STR, true},
-    {"zone", Q_STR, true},      {"sector", Q_STR, true},      {"lang", Q_STR, true},
+    {"limit", Q_UINT, false},   {"offset", Q_UINT, false}, {"explain", Q_BOOL, false},
+    {"type", Q_STR, true},      {"kind", Q_STR, true},     {"country", Q_STR, true},
+    {"zone", Q_STR, true},      {"sector", Q_STR, true},   {"lang", Q_STR, true},
     {"min_score", Q_NUM, true},
 };
 #define N_LEAD_PARAMS SM_ARRAY_SIZE(lead_params)

@@ -314,7 +314,7 @@ int main(int argc, char **argv)
     struct search_fig sfig[QSETS];
     struct bench_fts fts = {0};
     bool fts_open = false;
-    long e_rss_imp, e_hwm_imp, e_rss, e_hwm, g_rss, g_hwm, errs;
+    long e_rss_imp, e_hwm_imp, e_anon_imp, e_rss, e_hwm, e_anon, g_rss, g_hwm, g_anon, errs;
     int port, opt, status = 1;
 
     bench_lat_init(&l1);
@@ -445,7 +445,7 @@ int main(int argc, char **argv)
         if (!ir.stored)
             goto out;
     }
-    bench_proc_mem(engine.pid, &e_rss_imp, &e_hwm_imp);
+    bench_proc_mem(engine.pid, &e_rss_imp, &e_hwm_imp, &e_anon_imp);
 
     /* Leads in the engine. */
     if (sample_profiles(&smp, &lines, o.queries, 42) != 0)
@@ -565,8 +565,8 @@ int main(int argc, char **argv)
         sf->fts_p99 = bench_lat_ms(&sf->fts, 99);
         bench_lat_release(&all);
     }
-    bench_proc_mem(engine.pid, &e_rss, &e_hwm);
-    bench_proc_mem(gateway.pid, &g_rss, &g_hwm);
+    bench_proc_mem(engine.pid, &e_rss, &e_hwm, &e_anon);
+    bench_proc_mem(gateway.pid, &g_rss, &g_hwm, &g_anon);
     snprintf(mdb, sizeof(mdb), "%s/db/data.mdb", data);
     if (stat(mdb, &sb) != 0)
         memset(&sb, 0, sizeof(sb));
@@ -643,11 +643,12 @@ int main(int argc, char **argv)
         snprintf(m1, sizeof(m1), "%.0f MB (%.0f MB allocated)", data_mb, data_alloc_mb);
         row("data file <data>/db/data.mdb", m1, "<= 2 GB at 1M",
             verdict(data_mb <= 2048, at_1m));
-        snprintf(m1, sizeof(m1), "RSS %.0f MB, peak %.0f MB", e_rss / 1024.0, e_hwm / 1024.0);
+        snprintf(m1, sizeof(m1), "RSS %.0f MB (anon %.0f), peak %.0f MB", e_rss / 1024.0,
+                 e_anon / 1024.0, e_hwm / 1024.0);
         row("engine memory (VmRSS, VmHWM) at the end", m1, "RSS <= 3 GB at 1M",
             verdict(e_rss <= 3l * 1024 * 1024, at_1m));
-        snprintf(m2, sizeof(m2), "RSS %.0f MB, peak %.0f MB", e_rss_imp / 1024.0,
-                 e_hwm_imp / 1024.0);
+        snprintf(m2, sizeof(m2), "RSS %.0f MB (anon %.0f), peak %.0f MB", e_rss_imp / 1024.0,
+                 e_anon_imp / 1024.0, e_hwm_imp / 1024.0);
         row("  engine memory right after the import", m2, "", "");
         snprintf(m2, sizeof(m2), "RSS %.0f MB, peak %.0f MB", g_rss / 1024.0, g_hwm / 1024.0);
         row("  gateway memory", m2, "", "");

@@ -139,12 +139,12 @@ const char *bench_build_dir(const char *opt)
     return BENCH_BUILD_ROOT;
 }
 
-void bench_proc_mem(pid_t pid, long *rss_kb, long *hwm_kb)
+void bench_proc_mem(pid_t pid, long *rss_kb, long *hwm_kb, long *anon_kb)
 {
     char path[64], line[256];
     FILE *f;
 
-    *rss_kb = *hwm_kb = 0;
+    *rss_kb = *hwm_kb = *anon_kb = 0;
     snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
     f = fopen(path, "r");
     if (!f)
@@ -154,6 +154,8 @@ void bench_proc_mem(pid_t pid, long *rss_kb, long *hwm_kb)
             *rss_kb = strtol(line + 6, NULL, 10);
         else if (strncmp(line, "VmHWM:", 6) == 0)
             *hwm_kb = strtol(line + 6, NULL, 10);
+        else if (strncmp(line, "RssAnon:", 8) == 0)
+            *anon_kb = strtol(line + 8, NULL, 10);
     }
     fclose(f);
 }

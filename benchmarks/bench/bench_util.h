@@ -40,8 +40,9 @@ void bench_rmrf(const char *path);
 /* The build folder: --build if given, else the one this binary was built in. */
 const char *bench_build_dir(const char *opt);
 
-/* VmRSS and VmHWM of a process in KiB (0 when unknown). */
-void bench_proc_mem(pid_t pid, long *rss_kb, long *hwm_kb);
+/* VmRSS, VmHWM and RssAnon (RSS not backed by a file: LMDB's mapped pages are RssFile) of a
+ * process in KiB (0 when unknown). */
+void bench_proc_mem(pid_t pid, long *rss_kb, long *hwm_kb, long *anon_kb);
 
 /* ---- an NDJSON file, mapped and split in lines -------------------------------------------- */
 

@@ -132,8 +132,8 @@ static int run_one(const struct opts *o, const struct spec *sp, uint64_t seed, b
         }
         if (lp.status == SCHED_LP_OPTIMAL || lp.status == SCHED_LP_TIME_LIMIT) {
             struct sched_result cr;
-            int e = sched_lp_to_result(&in.pb, lp.slot_of, &cr);
-            if (e || check_or_report("cbc solution", &in.pb, &cr))
+            int err = sched_lp_to_result(&in.pb, lp.slot_of, &cr);
+            if (err || check_or_report("cbc solution", &in.pb, &cr))
                 rc = 1;
             sched_result_release(&cr);
         }
@@ -202,17 +202,17 @@ static void header(void)
 }
 
 static const struct spec suite[] = {
-    {"place-40x12", SCHED_PLACE, 40, 12, 8, 120, 0},
-    {"place-60x16", SCHED_PLACE, 60, 16, 12, 200, 0},
-    {"place-80x20", SCHED_PLACE, 80, 20, 16, 300, 0},
-    {"choose-30x8", SCHED_CHOOSE, 30, 8, 6, 30, 120},
-    {"choose-40x10", SCHED_CHOOSE, 40, 10, 8, 40, 200},
-    {"choose-60x12", SCHED_CHOOSE, 60, 12, 12, 60, 300},
+    {"place-40x12", SCHED_PLACE, 40, 12, 8, 120, 0, 0, 0},
+    {"place-60x16", SCHED_PLACE, 60, 16, 12, 200, 0, 0, 0},
+    {"place-80x20", SCHED_PLACE, 80, 20, 16, 300, 0, 0, 0},
+    {"choose-30x8", SCHED_CHOOSE, 30, 8, 6, 30, 120, 0, 0},
+    {"choose-40x10", SCHED_CHOOSE, 40, 10, 8, 40, 200, 0, 0},
+    {"choose-60x12", SCHED_CHOOSE, 60, 12, 12, 60, 300, 0, 0},
 };
 
 static const struct spec smoke[] = {
-    {"smoke-place", SCHED_PLACE, 12, 6, 3, 20, 0},
-    {"smoke-choose", SCHED_CHOOSE, 10, 5, 3, 8, 25},
+    {"smoke-place", SCHED_PLACE, 12, 6, 3, 20, 0, 0, 0},
+    {"smoke-choose", SCHED_CHOOSE, 10, 5, 3, 8, 25, 0, 0},
 };
 
 static int run_large(const struct opts *o)

@@ -153,7 +153,8 @@ static void st_release(struct sched_state *st)
                    st->pinned, st->tab, st->reason, st->who, st->pred_first, st->pred,
                    st->succ_first, st->succ, st->slot, st->at, st->busy, st->cnt, st->brk,
                    st->gused, st->iused, st->tabres, st->sl, st->slen, st->slpos, st->bset,
-                   st->bpos, st->uset, st->upos, st->pset, st->ppos, st->log, st->stamp,
+                   st->bpos, st->uset, st->upos, st->mset, st->mpos, st->pset, st->ppos,
+                   st->log, st->stamp,
                    st->tmp, st->aux};
     for (size_t i = 0; i < SM_ARRAY_SIZE(all); i++)
         free(all[i]);
@@ -218,6 +219,8 @@ static int alloc_state(struct sched_state *st, const struct sched_problem *pb)
     ALLOC(st->slpos, M);
     ALLOC(st->uset, M);
     ALLOC(st->upos, M);
+    ALLOC(st->mset, M);
+    ALLOC(st->mpos, M);
     ALLOC(st->pset, M);
     ALLOC(st->ppos, M);
     ALLOC(st->stamp, M);
@@ -466,8 +469,6 @@ static int prepare(struct sched_state *st)
         if (st->usable[m]) {
             st->adj_first[x->a + 1]++;
             st->adj_first[x->b + 1]++;
-            if (st->tier[m] > 0)
-                st->must_usable++;
         }
     }
     for (int m = 0; m < M; m++)
@@ -500,11 +501,17 @@ static int prepare(struct sched_state *st)
 
     for (size_t i = 0; i < (size_t)P * S; i++)
         st->at[i] = -1;
-    for (int m = 0; m < M; m++)
+    for (int m = 0; m < M; m++) {
+        st->mpos[m] = -1;
         if (st->usable[m]) {
             st->upos[m] = st->nu;
             st->uset[st->nu++] = m;
+            if (st->tier[m] > 0) {
+                st->mpos[m] = st->nm;
+                st->mset[st->nm++] = m;
+            }
         }
+    }
     st->rng = pb->seed ^ 0x5ced5ced5ced5cedull;
 out:
     free(vk);

@@ -16,7 +16,7 @@
 
 #include "sched.h"
 
-#define SCHED_NLEVELS 7
+#define SCHED_NLEVELS 8
 
 /* Objective levels, compared lexicographically, larger is better (see struct sched_state). */
 struct sched_obj {
@@ -68,10 +68,10 @@ struct sched_state {
     int *sl, *slen, slcap, *slpos; /* meetings of each slot [s * slcap + i] and their position */
     int *bset, *bpos, nb;     /* participants with breaks */
     int *uset, *upos, nu;     /* usable meetings not placed */
+    int *mset, *mpos, nm;     /* ... of them, the must ones (tier 1 or 2) */
     int *pset, *ppos, np;     /* placed meetings that may move */
 
-    int64_t placed_t[3], covered, fill, breaks, sumsq, value;
-    int64_t must_usable;      /* usable meetings of tier 1 or 2 */
+    int64_t placed_t[3], covered, fill, breaks, sumsq, value, idle;
 
     struct sched_undo *log;
     int nlog, caplog;
@@ -186,6 +186,24 @@ static inline int ss_next(const struct sched_slots *x, int s, int hi)
     return -1;
 }
 
+/* Number of bits in [lo, hi] (0 when lo > hi). */
+static inline int ss_count_range(const struct sched_slots *x, int lo, int hi)
+{
+    int n = 0;
+    if (lo > hi)
+        return 0;
+    int wl = lo >> 6, wh = hi >> 6;
+    for (int w = wl; w <= wh; w++) {
+        uint64_t v = x->w[w];
+        if (w == wl)
+            v &= ss_from(lo);
+        if (w == wh)
+            v &= ss_upto(hi);
+        n += __builtin_popcountll(v);
+    }
+    return n;
+}
+
 /* The k-th (0-based) set bit, or -1. */
 static inline int ss_nth(const struct sched_slots *x, int nw, int k)
 {
@@ -228,8 +246,9 @@ static inline double st_unit(struct sched_state *st)
 bool st_can_place(const struct sched_state *st, int m, int s);
 void st_place(struct sched_state *st, int m, int s);
 void st_unplace(struct sched_state *st, int m);
-/* Change in p's breaks if slot s (free to p, not busy) became busy. */
-int st_break_delta_add(const struct sched_state *st, int p, int s);
+/* Change in p's breaks if slot s (free to p, not busy) became busy; *idle gets the change in
+   p's idle slots between meetings. */
+int st_break_delta_add(const struct sched_state *st, int p, int s, int *idle);
 void st_eval(const struct sched_state *st, struct sched_obj *o);
 /* Build the schedule: construction, then local search. Leaves the best schedule in st. */
 void st_search(struct sched_state *st, int lower_bound);

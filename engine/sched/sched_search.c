@@ -45,7 +45,7 @@ static void set_del(int *set, int *pos, int *n, int x)
     pos[x] = -1;
 }
 
-int st_break_delta_add(const struct sched_state *st, int p, int s)
+int st_break_delta_add(const struct sched_state *st, int p, int s, int *idle)
 {
     const struct sched_slots *bz = &st->busy[p], *fr = &st->freeset[p];
     int l = ss_prev(bz, st->bfirst[s], s);
@@ -54,8 +54,11 @@ int st_break_delta_add(const struct sched_state *st, int p, int s)
     int gr = r >= 0 && ss_any_range(fr, s + 1, r - 1);
 
     /* Between two meetings s itself is an available idle slot, so l..r was one break. */
-    if (l >= 0 && r >= 0)
+    if (l >= 0 && r >= 0) {
+        *idle = -1;
         return gl + gr - 1;
+    }
+    *idle = l >= 0 ? ss_count_range(fr, l + 1, s - 1) : r >= 0 ? ss_count_range(fr, s + 1, r - 1) : 0;
     return gl + gr;
 }
 
@@ -76,9 +79,10 @@ static void set_breaks(struct sched_state *st, int p, int d)
 
 static void p_add(struct sched_state *st, int p, int m, int s)
 {
-    int d = st_break_delta_add(st, p, s);
+    int di, d = st_break_delta_add(st, p, s, &di);
     int oc = st->cnt[p]++;
 
+    st->idle += di;
     ss_add(&st->busy[p], s);
     st->at[(size_t)p * st->S + s] = m;
     set_breaks(st, p, d);
@@ -92,9 +96,12 @@ static void p_del(struct sched_state *st, int p, int s)
 {
     int nc = --st->cnt[p];
 
+    int di;
+
     ss_del(&st->busy[p], s);
     st->at[(size_t)p * st->S + s] = -1;
-    set_breaks(st, p, -st_break_delta_add(st, p, s));
+    set_breaks(st, p, -st_break_delta_add(st, p, s, &di));
+    st->idle -= di;
     if (nc == 0)
         st->covered--;
     if (nc < st->minm[p])
@@ -129,6 +136,8 @@ void st_place(struct sched_state *st, int m, int s)
     st->value += st->val[m];
     st->placed_t[st->tier[m]]++;
     set_del(st->uset, st->upos, &st->nu, m);
+    if (st->tier[m] > 0)
+        set_del(st->mset, st->mpos, &st->nm, m);
     if (!st->pinned[m])
         set_add(st->pset, st->ppos, &st->np, m);
     log_op(st, m, -1);
@@ -156,6 +165,8 @@ void st_unplace(struct sched_state *st, int m)
     st->value -= st->val[m];
     st->placed_t[st->tier[m]]--;
     set_add(st->uset, st->upos, &st->nu, m);
+    if (st->tier[m] > 0)
+        set_add(st->mset, st->mpos, &st->nm, m);
     if (!st->pinned[m])
         set_del(st->pset, st->ppos, &st->np, m);
     log_op(st, m, s);
@@ -232,6 +243,8 @@ void st_eval(const struct sched_state *st, struct sched_obj *o)
         o->l[5] = -st->breaks;
         o->l[6] = -st->sumsq;
     }
+    /* Last, shorter holes: also what lets the search see a hole shrinking before it closes. */
+    o->l[7] = -st->idle;
 }
 
 /* <0, 0, >0 as x is worse, equal, better than y. */
@@ -264,15 +277,19 @@ static int best_slot(struct sched_state *st, int m, bool rnd, int *cost_out)
     int best = -1, bestc = INT32_MAX;
     int a = st->ma[m], b = st->mb[m];
 
+    if (st->cnt[a] >= st->cap[a] || st->cnt[b] >= st->cap[b])
+        return -1;
     for (int w = 0; w < st->nw; w++) {
-        uint64_t v = st->allow[m].w[w];
+        /* Slots both sides have free, before the finer checks. */
+        uint64_t v = st->allow[m].w[w] & ~st->busy[a].w[w] & ~st->busy[b].w[w];
         while (v) {
             int s = w * 64 + __builtin_ctzll(v);
             v &= v - 1;
             if (!st_can_place(st, m, s))
                 continue;
-            int c = 16 * (st_break_delta_add(st, a, s) + st_break_delta_add(st, b, s)) -
-                    4 * (adjacency(st, a, s) + adjacency(st, b, s));
+            int ia, ib;
+            int c = 16 * (st_break_delta_add(st, a, s, &ia) + st_break_delta_add(st, b, s, &ib)) +
+                    ia + ib - 4 * (adjacency(st, a, s) + adjacency(st, b, s));
             if (rnd)
                 c = c * 4 + st_below(st, 4);
             if (c < bestc) {
@@ -325,18 +342,29 @@ static void refill(struct sched_state *st, int p)
     int best = -1, bests = -1;
     int64_t bestk = -1;
 
-    for (int j = st->adj_first[p]; j < st->adj_first[p + 1]; j++) {
-        int m = st->adj[j];
+    int n = st->adj_first[p + 1] - st->adj_first[p];
+    if (st->cnt[p] >= st->cap[p] || n == 0)
+        return;
+    /* A popular participant has hundreds of candidates: look at 16 from a random start. */
+    int off = st_below(st, n);
+    for (int k = 0; k < SM_MIN(n, 16); k++) {
+        int m = st->adj[st->adj_first[p] + (off + k) % n];
         if (st->slot[m] >= 0)
             continue;
-        int64_t k = ((int64_t)st->tier[m] << 32) + st->val[m];
-        if (k <= bestk)
+        int64_t key = ((int64_t)st->tier[m] << 32) + st->val[m];
+        if (key <= bestk)
+            continue;
+        int q = st->ma[m] == p ? st->mb[m] : st->ma[m];
+        bool any = false;
+        for (int w = 0; w < st->nw && !any; w++)
+            any = (st->allow[m].w[w] & ~st->busy[p].w[w] & ~st->busy[q].w[w]) != 0;
+        if (!any)
             continue;
         int s = best_slot(st, m, true, NULL);
         if (s >= 0) {
             best = m;
             bests = s;
-            bestk = k;
+            bestk = key;
         }
     }
     if (best >= 0)
@@ -518,6 +546,11 @@ static bool mv_gap(struct sched_state *st, int p)
         }
         if (st->pinned[x])
             continue;
+        /* SCHED_CHOOSE: an optional meeting at the edge of a hole may simply go. */
+        if (st->choose && st->tier[x] == 0 && st_below(st, 4) == 0) {
+            st_unplace(st, x);
+            return true;
+        }
         if (st_below(st, 2))
             return mv_kempe(st, x, g);
         return mv_relocate(st, x, g);
@@ -564,15 +597,6 @@ static void load(struct sched_state *st, const int *slots)
         if (slots[m] >= 0 && st->slot[m] < 0)
             st_place(st, m, slots[m]);
     st->logging = lg;
-}
-
-static bool out_of_time(struct sched_state *st)
-{
-    if (st->deadline_at && sm_now_ms() >= st->deadline_at) {
-        st->deadline_hit = true;
-        return true;
-    }
-    return false;
 }
 
 /* ---- construction ---- */
@@ -726,7 +750,7 @@ static void construct(struct sched_state *st)
 
 static bool any_must_unplaced(const struct sched_state *st)
 {
-    return st->placed_t[1] + st->placed_t[2] < st->must_usable;
+    return st->nm > 0;
 }
 
 static bool accept(struct sched_state *st, const struct sched_obj *cur, const struct sched_obj *nw,
@@ -737,7 +761,9 @@ static bool accept(struct sched_state *st, const struct sched_obj *cur, const st
             continue;
         if (nw->l[i] > cur->l[i])
             return true;
-        if (temp[i] <= 0)
+        if (temp[i] < 0)
+            return true; /* a level that never holds the walk back */
+        if (temp[i] == 0)
             return false;
         double d = (double)(nw->l[i] - cur->l[i]) / temp[i];
         return d > -30 && st_unit(st) < exp(d);
@@ -750,14 +776,7 @@ static bool do_move(struct sched_state *st, bool must_left)
     int r = st_below(st, 100);
 
     if (must_left && r < 25) {
-        int m = -1;
-        for (int k = 0; k < 8 && m < 0; k++) {
-            int y = st->uset[st_below(st, st->nu)];
-            if (st->tier[y] > 0)
-                m = y;
-        }
-        if (m < 0)
-            return false;
+        int m = st->mset[st_below(st, st->nm)];
         int c = ss_count(&st->allow[m], st->nw);
         return c && mv_relocate(st, m, ss_nth(&st->allow[m], st->nw, st_below(st, c)));
     }
@@ -828,20 +847,28 @@ void st_search(struct sched_state *st, int lower_bound)
        ejection chain). The best schedule is still kept by the strict order. */
     for (int l = 0; l < 4; l++)
         scale[l] = 0.5;
+    /* Shorter holes rank the schedules but never hold the walk back (measured: as a guide it
+       narrows the search more than it helps). */
+    scale[7] = -1;
 
-    /* Budget in iterations, so that the result does not depend on the machine's speed. */
+    /*
+     * Budget in iterations, so that the result does not depend on the machine's speed: rounds
+     * of slow cooling (the longer the better on tight instances), each from the best schedule,
+     * at most 4 at the default effort, stopping after 2 rounds without progress.
+     */
     int nmov = st->np + st->nu;
     uint32_t effort = st->pb->effort ? SM_MIN(st->pb->effort, 1000u) : 100;
-    uint64_t round_len = (uint64_t)SM_MAX(20000, 300 * nmov);
-    uint64_t budget = round_len * 8 * effort / 100;
-    if (budget < 2000)
-        budget = 2000;
+    uint64_t round_len = (uint64_t)SM_MAX(50000, 2000 * (uint64_t)nmov);
+    uint64_t budget = SM_MAX(2000, round_len * 4 * effort / 100);
+    round_len = SM_MIN(round_len, budget);
 
     st_eval(st, &cur);
     best = cur;
     bool unsaved = true;
     int stale_rounds = 0;
-    uint64_t it = 0;
+    uint64_t it = 0, t0 = sm_now_ns();
+    /* Leave time to assign tables and explain the unplaced after the search. */
+    uint64_t reserve_ns = (5 + (uint64_t)st->pb->deadline_ms / 20) * 1000000ull;
     st->logging = true;
 
     while (it < budget) {
@@ -850,15 +877,35 @@ void st_search(struct sched_state *st, int lower_bound)
         const double h0 = 1.0, h1 = 0.03;
         double h = h0, hf = pow(h1 / h0, 1.0 / (double)len);
         for (uint64_t i = 0; i < len; i++, it++, h *= hf) {
-            if ((it & 255) == 0 && out_of_time(st))
-                goto done;
+            if ((it & 1023) == 0 && st->deadline_at) {
+                uint64_t now = sm_now_ns(), end = st->deadline_at * 1000000ull;
+                if (now >= end) {
+                    st->deadline_hit = true;
+                    goto done;
+                }
+                /* Will the budget end in time? If not, compress the cooling to fit. */
+                double per = it >= 4096 ? (double)(now - t0) / (double)it : 0;
+                double left = (double)end - (double)now - (double)reserve_ns;
+                if (per > 0 && (double)(budget - it) * per > left) {
+                    uint64_t rest = left > per ? (uint64_t)(left / per) : 1;
+                    double k = (double)rest / (double)(budget - it);
+                    st->deadline_hit = true;
+                    budget = it + rest;
+                    round_len = SM_MAX(1000, (uint64_t)((double)round_len * k));
+                    uint64_t lrest = SM_MAX(1, (uint64_t)((double)(len - i) * k));
+                    len = i + lrest;
+                    hf = pow(h1 / h, 1.0 / (double)lrest);
+                }
+            }
             if (!st->choose && st->nb == 0 && st->nu == 0)
                 goto done; /* every meeting placed, no breaks: optimal */
             if (!st->choose && st->breaks == lower_bound && st->nu == 0 && lower_bound > 0 &&
                 stale_rounds > 0)
                 goto done;
+            /* The must, covered and filled levels cool much faster (h^3): early in a round
+               only, so that a large instance does not drift away from its coverage. */
             for (int l = 0; l < SCHED_NLEVELS; l++)
-                temp[l] = scale[l] * h;
+                temp[l] = scale[l] * (l < 4 ? h * h * h : h);
             st->nlog = 0;
             bool ok = do_move(st, any_must_unplaced(st));
             if (!ok) {

@@ -190,6 +190,32 @@ static void test_index_update_replaces_postings_and_keeps_docid(void **state)
     free(json);
 }
 
+/* An update keeps a docid smaller than later ones: its postings go into the middle of lists. */
+static void test_index_update_of_older_profile_keeps_lists_sorted(void **state)
+{
+    struct fx *f = *state;
+    struct index_filters flt;
+    struct index_leads r;
+    struct store_txn *t;
+
+    put(f, prof_a);
+    put(f, prof_b);
+    put(f, prof_c);
+    put(f, prof_a); /* docid 1, re-posted after docids 2 and 3 */
+    t = snap(f);
+    assert_int_equal(index_df(f->ix, t, "stationeri", 10), 3);
+    assert_int_equal(index_postings(f->ix, t, 'S', COOP_DISTRIBUTION, 1, "G4649", 5), 2);
+    index_filters_init(&flt);
+    assert_int_equal(index_leads(f->ix, t, "a", 1, &flt, 0, 10, false, &r), 0);
+    assert_int_equal(r.n, 1);
+    assert_string_equal(match_doc_id(r.v[0].b), "b");
+    index_leads_release(&r);
+    del(f, "a");
+    t = snap(f);
+    assert_int_equal(index_df(f->ix, t, "stationeri", 10), 2);
+    assert_int_equal(index_postings(f->ix, t, 'S', COOP_DISTRIBUTION, 1, "G4649", 5), 1);
+}
+
 static void test_index_delete_removes_postings_and_stats(void **state)
 {
     struct fx *f = *state;
@@ -279,8 +305,7 @@ static void test_index_search_ranks_the_matching_profile_first(void **state)
     put(f, prof_d);
     t = snap(f);
     index_filters_init(&flt);
-    assert_int_equal(index_search(f->ix, t, "school stationery wholesale", 27, &flt, 0, 10, &r),
-                     0);
+    assert_int_equal(index_search(f->ix, t, "school stationery wholesale", 27, &flt, 0, 10, &r), 0);
     assert_true(r.n >= 2);
     assert_string_equal(match_doc_id(r.v[0].d), "b");
     assert_true(r.v[0].n_terms >= 2);
@@ -336,14 +361,16 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_index_add_writes_postings_and_corpus_stats, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_index_update_replaces_postings_and_keeps_docid,
+        cmocka_unit_test_setup_teardown(test_index_update_replaces_postings_and_keeps_docid, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_index_update_of_older_profile_keeps_lists_sorted,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_index_delete_removes_postings_and_stats, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_index_leads_only_complementary_profiles, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_index_search_ranks_the_matching_profile_first,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_index_search_ranks_the_matching_profile_first, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_index_builds_itself_over_existing_profiles, setup,
                                         teardown),
     };
