@@ -361,7 +361,8 @@ static int build_batch(struct store_txn *t, void *arg)
     if (mrc == 0 && b->last_len && k.mv_size == b->last_len &&
         memcmp(k.mv_data, b->last, b->last_len) == 0)
         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-    for (; mrc == 0 && n < BUILD_BATCH; n++) {
+    /* n counts the profiles indexed: skipped ones cost no write. */
+    while (mrc == 0 && n < BUILD_BATCH) {
         msgpack_unpacked u;
         struct profile p;
         struct sm_error e;
@@ -372,6 +373,20 @@ static int build_batch(struct store_txn *t, void *arg)
         }
         memcpy(last, k.mv_data, k.mv_size);
         last_len = k.mv_size;
+        /* Indexed already (a build stopped midway resumes): skip. */
+        {
+            MDB_val ik = k, iv;
+            int irc = mdb_get(store_txn_mdb(t), b->ix->ids, &ik, &iv);
+
+            if (irc == 0) {
+                mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+                continue;
+            }
+            if (irc != MDB_NOTFOUND) {
+                rc = store_txn_check(t, irc, "get docid");
+                goto out;
+            }
+        }
         msgpack_unpacked_init(&u);
         rc = proto_unpack(v.mv_data, v.mv_size, NULL, &u);
         if (rc == 0)
@@ -387,6 +402,7 @@ static int build_batch(struct store_txn *t, void *arg)
         profile_release(&p);
         if (rc)
             goto out;
+        n++;
         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
     }
     if (mrc && mrc != MDB_NOTFOUND) {
@@ -395,7 +411,7 @@ static int build_batch(struct store_txn *t, void *arg)
     }
     b->finished = mrc == MDB_NOTFOUND;
     b->batch_done = n;
-    memcpy(b->last + 0, last, last_len);
+    memcpy(b->last, last, last_len);
     rc = 0;
 out:
     mdb_cursor_close(cur);
@@ -413,7 +429,7 @@ static int build_all(struct index *ix, uint64_t total)
     rc = store_dbi_open(ix->st, "profiles", 0, &b.profiles);
     if (rc)
         return rc;
-    log_info("index: building the matching index over %" PRIu64 " profiles", total);
+    log_info("index: indexing %" PRIu64 " profiles not in the matching index yet", total);
     do {
         rc = store_write(ix->st, build_batch, &b);
         if (rc)
@@ -463,8 +479,9 @@ int index_open(struct index **out, struct store *st)
     store_read_release(&t);
     if (rc)
         goto fail;
-    if (is.n_docs == 0 && ss.profiles > 0) {
-        rc = build_all(ix, ss.profiles);
+    /* Fewer docs than profiles: a database older than the index, or a build cut short. */
+    if (is.n_docs < ss.profiles) {
+        rc = build_all(ix, ss.profiles - is.n_docs);
         if (rc)
             goto fail;
     }

@@ -52,9 +52,10 @@ struct index_stats {
 };
 
 /*
- * Open (creating) the index databases on st and register the store hook. When the index is
- * empty but st holds profiles (a database made before the index existed), build it now, in
- * batches of write transactions, logging progress. Call before any thread uses st.
+ * Open (creating) the index databases on st and register the store hook. When st holds
+ * profiles the index lacks (a database made before the index existed, or a build cut short),
+ * index them now, in batches of write transactions, logging progress (a build stopped midway
+ * resumes where it was). Call before any thread uses st.
  * Returns 0, SM_ESTORE or -ENOMEM. Caller owns *out; st must outlive it.
  */
 int index_open(struct index **out, struct store *st);

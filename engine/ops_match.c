@@ -52,9 +52,12 @@ static int only_keys(struct ops_ctx *c, const msgpack_object *m, const char *con
         if (ok)
             continue;
         if (k->type == MSGPACK_OBJECT_STR && k->via.str.size <= 64 &&
-            !memchr(k->via.str.ptr, '\0', k->via.str.size))
-            return sm_error_set(&c->err, SM_EINVAL, "", "unknown field %s%.*s", prefix,
-                                (int)k->via.str.size, k->via.str.ptr);
+            !memchr(k->via.str.ptr, '\0', k->via.str.size)) {
+            char field[96];
+
+            snprintf(field, sizeof(field), "%s%.*s", prefix, (int)k->via.str.size, k->via.str.ptr);
+            return sm_error_set(&c->err, SM_EINVAL, field, "unknown field");
+        }
         return sm_error_set(&c->err, SM_EINVAL, "", "unknown field in %s",
                             *prefix ? prefix : "body");
     }

@@ -753,8 +753,12 @@ int main(int argc, char **argv)
     status = 0;
 out:
     bench_engine_close(&eng);
-    if (engine.pid && bench_stop(&engine, 30000) != 0)
-        fprintf(stderr, "the engine did not exit cleanly (log: %s)\n", log);
+    if (engine.pid) {
+        if (bench_stop(&engine, 30000) != 0)
+            fprintf(stderr, "the engine did not exit cleanly (log: %s)\n", log);
+        if (bench_log_has_sanitizer_report(log))
+            status = 1;
+    }
     bench_fts_close(&fts);
     bench_lines_release(&lines);
     for (size_t i = 0; i < ev.nq; i++) {

@@ -662,10 +662,18 @@ int main(int argc, char **argv)
     status = 0;
 out:
     bench_engine_close(&eng);
-    if (gateway.pid && bench_stop(&gateway, 30000) != 0)
-        fprintf(stderr, "the gateway did not exit cleanly (log: %s)\n", glog);
-    if (engine.pid && bench_stop(&engine, 60000) != 0)
-        fprintf(stderr, "the engine did not exit cleanly (log: %s)\n", elog);
+    if (gateway.pid) {
+        if (bench_stop(&gateway, 30000) != 0)
+            fprintf(stderr, "the gateway did not exit cleanly (log: %s)\n", glog);
+        if (bench_log_has_sanitizer_report(glog))
+            status = 1;
+    }
+    if (engine.pid) {
+        if (bench_stop(&engine, 60000) != 0)
+            fprintf(stderr, "the engine did not exit cleanly (log: %s)\n", elog);
+        if (bench_log_has_sanitizer_report(elog))
+            status = 1;
+    }
     sample_release(&smp);
     bench_lines_release(&lines);
     bench_lat_release(&l1);

@@ -89,6 +89,25 @@ int bench_run(char *const argv[])
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+bool bench_log_has_sanitizer_report(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char line[1024];
+    bool found = false;
+
+    if (!f)
+        return false;
+    while (fgets(line, sizeof(line), f)) {
+        if (strstr(line, "ERROR: AddressSanitizer") || strstr(line, "ERROR: LeakSanitizer") ||
+            strstr(line, "runtime error:"))
+            found = true;
+        if (found)
+            fputs(line, stderr);
+    }
+    fclose(f);
+    return found;
+}
+
 int bench_free_port(void)
 {
     struct sockaddr_in a = {.sin_family = AF_INET};

@@ -30,6 +30,10 @@ int bench_stop(struct bench_proc *p, int timeout_ms);
 /* Run argv to completion; returns its exit status (0 = success) or a negative error. */
 int bench_run(char *const argv[]);
 
+/* True if the log file of a child holds a sanitizer report (printed to stderr then): a
+ * benchmark run under ASan/UBSan fails on it, as the integration tests do. */
+bool bench_log_has_sanitizer_report(const char *path);
+
 /* A free TCP port on 127.0.0.1 (bind to 0 and ask); 0 on failure. */
 int bench_free_port(void);
 /* mkdtemp under $TMPDIR (or /tmp) with prefix; buf gets the path. */

@@ -236,7 +236,8 @@ def test_search_ranks_right_profile_and_returns_terms():
     for req, field in (({"text": 5}, "text"), ({}, "text"),
                        ({"text": "x", "filters": {"type": "bogus"}}, "filters.type"),
                        ({"text": "x", "limit": 0}, "limit"),
-                       ({"text": "x", "filters": {"nope": 1}}, "")):
+                       ({"text": "x", "filters": {"nope": 1}}, "filters.nope"),
+                       ({"text": "x", "sort": "id"}, "sort")):
         st, _, body = cluster.request("POST", "/v1/search", req)
         assert st == 400 and body["error"]["field"] == field, (req, body)
 

@@ -354,6 +354,21 @@ static void test_index_builds_itself_over_existing_profiles(void **state)
     assert_int_equal(r.n, 1);
     assert_string_equal(match_doc_id(r.v[0].b), "b");
     index_leads_release(&r);
+
+    /* Profiles written while the index was not open are indexed at the next open. */
+    end_read(f);
+    index_close(&f->ix);
+    store_close(&f->st);
+    assert_int_equal(store_open(&f->st, f->dir, &o), 0);
+    put(f, prof_d);
+    store_close(&f->st);
+    assert_int_equal(store_open(&f->st, f->dir, &o), 0);
+    assert_int_equal(index_open(&f->ix, f->st), 0);
+    t = snap(f);
+    assert_int_equal(index_stats(f->ix, t, &s), 0);
+    assert_int_equal(s.n_docs, 4);
+    assert_int_equal(s.next_docid, 5); /* the three indexed before kept their docids */
+    assert_int_equal(index_postings(f->ix, t, 'T', COOP_FRANCHISE, 0, "franchis", 8), 1);
 }
 
 int main(void)
