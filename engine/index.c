@@ -5,6 +5,7 @@
 
 #include "index.h"
 
+#include <lz4.h>
 #include <math.h>
 #include <pthread.h>
 
@@ -24,9 +25,32 @@
 
 enum { SIDE_OFFER = 0, SIDE_NEED = 1 };
 
+/*
+ * A buffered posting operation. seq is the order of arrival: of several ops on one (key, docid)
+ * in a batch (an update deletes and re-adds most of its postings) the last one wins.
+ */
+struct pop {
+    uint8_t key[KEY_LEN];
+    uint32_t docid;
+    uint32_t seq_del; /* seq << 1 | 1 for a delete */
+};
+
+/*
+ * The postings of the current write batch (see "Buffered postings" below): ops [0, n), of which
+ * [0, applied) are in LMDB already (a read of the index inside the batch applied them).
+ */
+struct pbuf {
+    struct pop *v;
+    size_t n, cap, applied;
+    uint32_t seq;
+};
+
 struct index {
     struct store *st;
     MDB_dbi docs, ids, post, meta;
+    struct pbuf buf;
+    char *zbuf; /* writer only: compressed doc records */
+    size_t zcap;
 };
 
 static const char key_corpus[] = "corpus";
@@ -45,6 +69,42 @@ static void tls_free(void *p)
 static void tls_init(void)
 {
     pthread_key_create(&tls_key, tls_free);
+}
+
+/* This thread's scratch for decompressed docs: grown as needed, freed when the thread exits. */
+static pthread_key_t tls_scratch_key;
+static pthread_once_t tls_scratch_once = PTHREAD_ONCE_INIT;
+
+struct scratch {
+    size_t cap;
+    char data[];
+};
+
+static void tls_scratch_init(void)
+{
+    pthread_key_create(&tls_scratch_key, free);
+}
+
+static void *scratch_get(size_t size)
+{
+    struct scratch *sc;
+
+    pthread_once(&tls_scratch_once, tls_scratch_init);
+    sc = pthread_getspecific(tls_scratch_key);
+    if (sc && sc->cap >= size)
+        return sc->data;
+    free(sc);
+    pthread_setspecific(tls_scratch_key, NULL);
+    size = SM_MAX(size, (size_t)16384);
+    sc = malloc(sizeof(*sc) + size);
+    if (!sc)
+        return NULL;
+    sc->cap = size;
+    if (pthread_setspecific(tls_scratch_key, sc)) {
+        free(sc);
+        return NULL;
+    }
+    return sc->data;
 }
 
 struct text_analyzer *index_analyzer(void)
@@ -107,13 +167,18 @@ int index_stats(struct index *ix, struct store_txn *t, struct index_stats *out)
     return stats_get(ix, t, out);
 }
 
-/* The doc record of docid: its zone (borrowed from the map) and a loaded copy of the doc. */
+/*
+ * The doc record of docid: its zone (borrowed from the map) and a loaded copy of the doc,
+ * decompressed through this thread's scratch when the record holds an LZ4 block.
+ */
 static int doc_get(struct index *ix, struct store_txn *t, uint32_t docid, struct match_doc **d,
                    const char **zone, size_t *zone_len)
 {
     MDB_val k = {sizeof(docid), &docid}, v;
-    uint32_t zl;
+    uint32_t zl, raw;
     size_t skip;
+    const char *blob;
+    size_t blob_len;
     int rc = mdb_get(store_txn_mdb(t), ix->docs, &k, &v);
 
     if (rc)
@@ -121,14 +186,28 @@ static int doc_get(struct index *ix, struct store_txn *t, uint32_t docid, struct
     if (v.mv_size < 8)
         goto bad;
     memcpy(&zl, v.mv_data, sizeof(zl));
+    memcpy(&raw, (const char *)v.mv_data + 4, sizeof(raw));
     skip = 8 + (((size_t)zl + 7) & ~(size_t)7);
-    if (zl > INDEX_ZONE_MAX || skip > v.mv_size)
+    if (zl > INDEX_ZONE_MAX || skip > v.mv_size || raw > INT32_MAX ||
+        v.mv_size - skip > INT32_MAX)
         goto bad;
     if (zone) {
         *zone = (const char *)v.mv_data + 8;
         *zone_len = zl;
     }
-    rc = match_doc_load((const char *)v.mv_data + skip, v.mv_size - skip, d);
+    blob = (const char *)v.mv_data + skip;
+    blob_len = v.mv_size - skip;
+    if (raw) {
+        char *out = scratch_get(raw);
+
+        if (!out)
+            return -ENOMEM;
+        if (LZ4_decompress_safe(blob, out, (int)blob_len, (int)raw) != (int)raw)
+            goto bad;
+        blob = out;
+        blob_len = raw;
+    }
+    rc = match_doc_load(blob, blob_len, d);
     if (rc == SM_EBADREQ)
         goto bad;
     return rc;
@@ -146,31 +225,168 @@ struct poster {
     bool del;
 };
 
+/*
+ * Buffered postings. A profile posts ~150 keys spread over the whole tree: written one by one
+ * inside each request's nested transaction, every key costs a page copy into the child, and the
+ * import crawls. Instead the hook appends (key, docid, add or delete) to ix->buf, and the store's
+ * batch hooks apply the whole batch sorted by (key, docid) with one cursor just before the
+ * top-level commit: the same LMDB transaction as the profile records, so a crash never shows a
+ * profile without its postings or the other way round. A failed request rolls the buffer back
+ * to its savepoint with its nested txn; a re-run after map growth starts from an empty buffer.
+ * Nothing the hook reads (ids, docs, corpus statistics) lives in ix_post; a query run inside a
+ * write transaction (event scheduling's suggestions) applies the pending ops first (pbuf_sync).
+ */
+static int pbuf_push(struct pbuf *b, const uint8_t key[KEY_LEN], uint32_t docid, bool del)
+{
+    struct pop *o;
+
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 4096;
+        struct pop *v;
+
+        if (cap > UINT32_MAX)
+            return -ENOMEM;
+        v = realloc(b->v, cap * sizeof(*v));
+        if (!v)
+            return -ENOMEM;
+        b->v = v;
+        b->cap = cap;
+    }
+    o = &b->v[b->n++];
+    memcpy(o->key, key, KEY_LEN);
+    o->docid = docid;
+    o->seq_del = b->seq++ << 1 | (del ? 1u : 0u);
+    return 0;
+}
+
+static int pop_cmp(const void *x, const void *y)
+{
+    const struct pop *a = x, *b = y;
+    int c = memcmp(a->key, b->key, KEY_LEN);
+
+    if (c)
+        return c;
+    if (a->docid != b->docid)
+        return a->docid < b->docid ? -1 : 1;
+    return (a->seq_del >> 1) < (b->seq_del >> 1) ? -1 : (a->seq_del >> 1) > (b->seq_del >> 1);
+}
+
+/* Sort v (in place) and write it to ix_post in t: per (key, docid), only the last op counts. */
+static int pops_apply(struct index *ix, struct store_txn *t, struct pop *v, size_t n)
+{
+    MDB_cursor *cur = NULL;
+    int rc;
+
+    if (n == 0)
+        return 0;
+    qsort(v, n, sizeof(*v), pop_cmp);
+    rc = store_txn_check(t, mdb_cursor_open(store_txn_mdb(t), ix->post, &cur),
+                         "open postings cursor");
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        MDB_val k = {KEY_LEN, v[i].key}, d = {sizeof(v[i].docid), &v[i].docid};
+        int mrc;
+
+        if (i + 1 < n && v[i + 1].docid == v[i].docid && memcmp(v[i + 1].key, v[i].key, KEY_LEN) == 0)
+            continue;
+        if (v[i].seq_del & 1) {
+            mrc = mdb_cursor_get(cur, &k, &d, MDB_GET_BOTH);
+            if (mrc == 0)
+                mrc = mdb_cursor_del(cur, 0);
+            if (mrc == MDB_NOTFOUND)
+                mrc = 0;
+            rc = store_txn_check(t, mrc, "delete posting");
+            continue;
+        }
+        /*
+         * A new profile's docid is the largest yet: appending at the end of the list skips the
+         * search in it and fills pages instead of splitting them in half. A docid kept by an
+         * update may be smaller (the append is refused): then an ordinary sorted insert.
+         */
+        mrc = mdb_cursor_put(cur, &k, &d, MDB_APPENDDUP);
+        if (mrc == MDB_KEYEXIST) {
+            k.mv_size = KEY_LEN;
+            k.mv_data = v[i].key;
+            d.mv_size = sizeof(v[i].docid);
+            d.mv_data = &v[i].docid;
+            mrc = mdb_cursor_put(cur, &k, &d, MDB_NODUPDATA);
+        }
+        if (mrc == MDB_KEYEXIST)
+            mrc = 0;
+        rc = store_txn_check(t, mrc, "put posting");
+    }
+    mdb_cursor_close(cur);
+    return rc;
+}
+
+static void pbuf_begin(void *user)
+{
+    struct index *ix = user;
+
+    ix->buf.n = ix->buf.applied = 0;
+    ix->buf.seq = 0;
+}
+
+/* Top-level txn, nothing to roll back to afterwards: sort the buffer itself. */
+static int pbuf_before_commit(struct store_txn *t, void *user)
+{
+    struct index *ix = user;
+    struct pbuf *b = &ix->buf;
+    int rc = pops_apply(ix, t, b->v + b->applied, b->n - b->applied);
+
+    if (rc == 0)
+        b->applied = b->n;
+    return rc;
+}
+
+static uint64_t pbuf_savepoint(void *user)
+{
+    struct index *ix = user;
+    return (uint64_t)ix->buf.applied << 32 | ix->buf.n;
+}
+
+/*
+ * The nested txn was undone: drop the ops it added, and any op it applied to LMDB (pbuf_sync)
+ * is no longer there, so pending again.
+ */
+static void pbuf_rollback(uint64_t mark, void *user)
+{
+    struct index *ix = user;
+
+    ix->buf.n = (size_t)(mark & UINT32_MAX);
+    ix->buf.applied = (size_t)(mark >> 32);
+}
+
+/*
+ * Before reading postings in a write transaction: apply the pending ops in t (maybe nested).
+ * They are applied from a sorted copy so that a rollback finds the buffer in arrival order.
+ */
+static int pbuf_sync(struct index *ix, struct store_txn *t)
+{
+    struct pbuf *b = &ix->buf;
+    size_t n = b->n - b->applied;
+    struct pop *v;
+    int rc;
+
+    if (t->rdonly || n == 0)
+        return 0;
+    v = malloc(n * sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    memcpy(v, b->v + b->applied, n * sizeof(*v));
+    rc = pops_apply(ix, t, v, n);
+    free(v);
+    if (rc == 0)
+        b->applied = b->n;
+    return rc;
+}
+
 static int post1(struct poster *p, char tag, unsigned type, unsigned side, uint64_t h)
 {
     uint8_t key[KEY_LEN];
-    MDB_val k = {KEY_LEN, key}, v = {sizeof(p->docid), &p->docid};
-    int rc;
 
     make_key(key, tag, type, side, h);
-    if (p->del) {
-        rc = mdb_del(store_txn_mdb(p->t), p->ix->post, &k, &v);
-        /* One doc may post the same key twice (two items of one type): deleted once. */
-        if (rc == MDB_NOTFOUND)
-            rc = 0;
-        return store_txn_check(p->t, rc, "delete posting");
-    }
-    /*
-     * A new profile's docid is the largest yet: appending at the end of the list skips the
-     * search in it and fills pages instead of splitting them in half. A docid kept by an update
-     * may be smaller (the append is refused): then an ordinary sorted insert.
-     */
-    rc = mdb_put(store_txn_mdb(p->t), p->ix->post, &k, &v, MDB_APPENDDUP);
-    if (rc == MDB_KEYEXIST)
-        rc = mdb_put(store_txn_mdb(p->t), p->ix->post, &k, &v, MDB_NODUPDATA);
-    if (rc == MDB_KEYEXIST)
-        rc = 0;
-    return store_txn_check(p->t, rc, "put posting");
+    /* One doc may post the same key twice (two items of one type): pops_apply keeps one. */
+    return pbuf_push(&p->ix->buf, key, p->docid, p->del);
 }
 
 static int post_all_term(void *ctx, const char *term, size_t len, uint32_t tf)
@@ -244,6 +460,38 @@ static int unindex(struct index *ix, struct store_txn *t, uint32_t docid, struct
     return rc;
 }
 
+/*
+ * The stored form of d: an LZ4 block in ix->zbuf (*raw = d->size) when that is smaller, else
+ * d itself (*raw = 0). Compressed, a typical doc fits in an ordinary leaf page instead of
+ * whole overflow pages of its own.
+ */
+static int doc_compress(struct index *ix, const struct match_doc *d, const void **body,
+                        size_t *len, uint32_t *raw)
+{
+    int bound, n;
+
+    *body = d;
+    *len = d->size;
+    *raw = 0;
+    if (d->size > LZ4_MAX_INPUT_SIZE)
+        return 0;
+    bound = LZ4_compressBound((int)d->size);
+    if ((size_t)bound > ix->zcap) {
+        char *z = realloc(ix->zbuf, (size_t)bound);
+        if (!z)
+            return -ENOMEM;
+        ix->zbuf = z;
+        ix->zcap = (size_t)bound;
+    }
+    n = LZ4_compress_default((const char *)d, ix->zbuf, (int)d->size, bound);
+    if (n > 0 && (size_t)n < d->size) {
+        *body = ix->zbuf;
+        *len = (size_t)n;
+        *raw = d->size;
+    }
+    return 0;
+}
+
 /* Analyse p, write its doc record and postings under docid. */
 static int index_profile(struct index *ix, struct store_txn *t, const struct profile *p,
                          uint32_t docid, struct index_stats *s)
@@ -251,8 +499,10 @@ static int index_profile(struct index *ix, struct store_txn *t, const struct pro
     struct text_analyzer *a = index_analyzer();
     struct poster pst = {ix, t, docid, false};
     struct match_doc *d = NULL;
-    size_t zl = p->zone ? strnlen(p->zone, INDEX_ZONE_MAX + 1) : 0, head;
+    size_t zl = p->zone ? strnlen(p->zone, INDEX_ZONE_MAX + 1) : 0, head, body_len = 0;
     MDB_val k = {sizeof(docid), &docid}, v;
+    const void *body = NULL;
+    uint32_t raw = 0;
     int rc;
 
     if (!a)
@@ -262,23 +512,27 @@ static int index_profile(struct index *ix, struct store_txn *t, const struct pro
     rc = match_doc_build(a, p, &d);
     if (rc)
         return rc;
+    rc = doc_compress(ix, d, &body, &body_len, &raw);
+    if (rc)
+        goto out;
     head = 8 + ((zl + 7) & ~(size_t)7);
-    v.mv_size = head + d->size;
+    v.mv_size = head + body_len;
     v.mv_data = NULL;
     /* MDB_RESERVE: write the record in place, no staging copy. */
     rc = store_txn_check(t, mdb_put(store_txn_mdb(t), ix->docs, &k, &v, MDB_RESERVE), "put doc");
     if (rc == 0) {
-        uint32_t zl32 = (uint32_t)zl, zero = 0;
+        uint32_t zl32 = (uint32_t)zl;
         char *o = v.mv_data;
 
         memset(o, 0, head);
         memcpy(o, &zl32, 4);
-        memcpy(o + 4, &zero, 4);
+        memcpy(o + 4, &raw, 4);
         if (zl)
             memcpy(o + 8, p->zone, zl);
-        memcpy(o + head, d, d->size);
+        memcpy(o + head, body, body_len);
         rc = post_doc(&pst, d);
     }
+out:
     if (rc == 0)
         stats_add(s, d, +1);
     match_doc_destroy(&d);
@@ -466,6 +720,9 @@ int index_open(struct index **out, struct store *st)
         rc = store_dbi_open(st, "ix_post", MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP, &ix->post);
     if (rc == 0)
         rc = store_dbi_open(st, "ix_meta", 0, &ix->meta);
+    if (rc == 0)
+        rc = store_add_batch_hook(st, &(struct store_batch_hook){pbuf_begin, pbuf_before_commit,
+                                                                 pbuf_savepoint, pbuf_rollback, ix});
     if (rc)
         goto fail;
     store_read_init(st, &t);
@@ -491,6 +748,8 @@ int index_open(struct index **out, struct store *st)
     *out = ix;
     return 0;
 fail:
+    free(ix->buf.v);
+    free(ix->zbuf);
     free(ix);
     return rc;
 }
@@ -508,6 +767,11 @@ void index_close(struct index **pix)
         pthread_setspecific(tls_key, NULL);
         text_analyzer_destroy(&a);
     }
+    pthread_once(&tls_scratch_once, tls_scratch_init);
+    free(pthread_getspecific(tls_scratch_key));
+    pthread_setspecific(tls_scratch_key, NULL);
+    free((*pix)->buf.v);
+    free((*pix)->zbuf);
     free(*pix);
     *pix = NULL;
 }
@@ -565,6 +829,9 @@ static int qctx_open(struct qctx *q, struct index *ix, struct store_txn *t)
     memset(q, 0, sizeof(*q));
     q->ix = ix;
     q->t = t;
+    rc = pbuf_sync(ix, t);
+    if (rc)
+        return rc;
     rc = stats_get(ix, t, &q->s);
     if (rc)
         return rc;

@@ -39,6 +39,8 @@ struct store {
 
     struct store_hook hooks[STORE_HOOKS_MAX];
     unsigned n_hooks;
+    struct store_batch_hook batch_hooks[STORE_HOOKS_MAX];
+    unsigned n_batch_hooks;
 
     /* Writer-only scratch for encoding records: one allocation reused by every put. */
     msgpack_sbuffer scratch;
@@ -195,7 +197,13 @@ int store_write(struct store *st, store_write_fn fn, void *arg)
         }
         if (mrc)
             return store_txn_check(&t, mrc, "begin write");
+        for (unsigned i = 0; i < st->n_batch_hooks; i++)
+            if (st->batch_hooks[i].begin)
+                st->batch_hooks[i].begin(st->batch_hooks[i].user);
         rc = fn(&t, arg);
+        for (unsigned i = 0; rc == 0 && !t.map_full && i < st->n_batch_hooks; i++)
+            if (st->batch_hooks[i].before_commit)
+                rc = st->batch_hooks[i].before_commit(&t, st->batch_hooks[i].user);
         if (rc == 0 && !t.map_full)
             rc = flush_meta(&t);
         if (rc == 0 && !t.map_full) {
@@ -217,12 +225,17 @@ int store_write(struct store *st, store_write_fn fn, void *arg)
 
 int store_txn_nested(struct store_txn *parent, store_write_fn fn, void *arg)
 {
-    struct store_txn child = {.st = parent->st, .parent = parent};
+    struct store *st = parent->st;
+    struct store_txn child = {.st = st, .parent = parent};
+    uint64_t marks[STORE_HOOKS_MAX];
     int rc, mrc;
 
-    mrc = mdb_txn_begin(parent->st->env, parent->txn, 0, &child.txn);
+    mrc = mdb_txn_begin(st->env, parent->txn, 0, &child.txn);
     if (mrc)
         return store_txn_check(parent, mrc, "begin nested");
+    for (unsigned i = 0; i < st->n_batch_hooks; i++)
+        marks[i] = st->batch_hooks[i].savepoint ? st->batch_hooks[i].savepoint(st->batch_hooks[i].user)
+                                                : 0;
     rc = fn(&child, arg);
     if (rc == 0 && !child.map_full) {
         mrc = mdb_txn_commit(child.txn);
@@ -234,6 +247,10 @@ int store_txn_nested(struct store_txn *parent, store_write_fn fn, void *arg)
     }
     if (child.map_full && rc == 0)
         rc = SM_ESTORE;
+    /* The nested writes are undone (even a failed commit aborts the child): so is the buffer. */
+    for (unsigned i = st->n_batch_hooks; rc && i > 0; i--)
+        if (st->batch_hooks[i - 1].rollback)
+            st->batch_hooks[i - 1].rollback(marks[i - 1], st->batch_hooks[i - 1].user);
     return rc;
 }
 
@@ -450,6 +467,14 @@ int store_add_hook(struct store *st, const struct store_hook *h)
     if (st->n_hooks >= STORE_HOOKS_MAX)
         return -ENOSPC;
     st->hooks[st->n_hooks++] = *h;
+    return 0;
+}
+
+int store_add_batch_hook(struct store *st, const struct store_batch_hook *h)
+{
+    if (st->n_batch_hooks >= STORE_HOOKS_MAX)
+        return -ENOSPC;
+    st->batch_hooks[st->n_batch_hooks++] = *h;
     return 0;
 }
 

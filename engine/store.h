@@ -37,6 +37,22 @@
  *   3. A hook that returns non-zero fails the operation: the engine runs each request in a nested
  *      transaction (store_txn_nested), so the profile record and the postings are undone together
  *      and the client gets the error. Never commit or abort the txn yourself.
+ *
+ * BATCH HOOKS (store_add_batch_hook), for a module that buffers its writes in memory during a
+ * write transaction and applies them in one sorted pass (the index's postings): random inserts
+ * in many nested transactions cost a page copy each, a sorted pass at the end touches each page
+ * once. The buffered writes still land in the SAME top-level transaction as the records they
+ * belong to, so a crash never shows one without the other:
+ *   - begin(user): at the start of every attempt of store_write (reset the buffer: after a
+ *     MDB_MAP_FULL the whole write runs again from the start);
+ *   - before_commit(t, user): in the top-level txn, after fn returned 0, just before the commit:
+ *     apply the buffer; map LMDB results with store_txn_check (MDB_MAP_FULL makes the store
+ *     grow the map and re-run everything, begin included). Non-zero aborts the whole write;
+ *   - savepoint(user) / rollback(mark, user): store_txn_nested takes a savepoint before running
+ *     its fn and, when the nested txn is undone, rolls back to it, so the buffered writes of a
+ *     failed request are dropped with its records. The mark is opaque to the store.
+ * A module that reads its own buffered data during a write txn must apply (or consult) the
+ * buffer first: LMDB does not see it until before_commit.
  */
 #ifndef SM_STORE_H
 #define SM_STORE_H
@@ -153,6 +169,17 @@ struct store_hook {
 };
 /* Register a hook (copied). Returns 0 or -ENOSPC past STORE_HOOKS_MAX. */
 int store_add_hook(struct store *st, const struct store_hook *h);
+
+/* Batch hooks (see BATCH HOOKS above); every member may be NULL. */
+struct store_batch_hook {
+    void (*begin)(void *user);
+    int (*before_commit)(struct store_txn *t, void *user);
+    uint64_t (*savepoint)(void *user);
+    void (*rollback)(uint64_t mark, void *user);
+    void *user;
+};
+/* Register batch hooks (copied). Returns 0 or -ENOSPC past STORE_HOOKS_MAX. */
+int store_add_batch_hook(struct store *st, const struct store_batch_hook *h);
 
 /* ---- profiles ---- */
 

@@ -4,6 +4,7 @@
 #include "sm.h"
 #include "agenda.h"
 #include "api_int.h"
+#include "query.h"
 #include "api_stream.h"
 
 /* The format asked by ?format= (wins) or Accept. -1 (after responding 400) if unknown. */
@@ -12,8 +13,12 @@ static int pick_format(struct http_req *req, enum agenda_format *f)
     char v[16];
     const char *acc;
     size_t n = 0;
-    int qn = api_query_get(req->query, "format", v, sizeof(v));
+    int qn = query_get(req->query, "format", v, sizeof(v));
 
+    if (qn == QUERY_BAD) {
+        api_respond_code(req, SM_EINVAL, "format", "format must be json, csv, ics or html");
+        return -1;
+    }
     if (qn >= 0) {
         if (agenda_format_parse(v, (size_t)qn, f)) {
             api_respond_code(req, SM_EINVAL, "format", "format must be json, csv, ics or html");

@@ -12,6 +12,7 @@
 #include "sm.h"
 
 #include "api_int.h"
+#include "query.h"
 #include "log.h"
 
 #define QUERY_VALUE_MAX 1024
@@ -31,47 +32,6 @@ static const struct qparam lead_params[] = {
     {"min_score", Q_NUM, true},
 };
 #define N_LEAD_PARAMS SM_ARRAY_SIZE(lead_params)
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Decode a form-encoded component ('+' is a space) into out; -1 on a bad escape, NUL, overflow. */
-static int form_decode(const char *s, size_t n, char *out, size_t outsz)
-{
-    size_t o = 0;
-
-    for (size_t i = 0; i < n; i++) {
-        char ch = s[i];
-
-        if (ch == '+') {
-            ch = ' ';
-        } else if (ch == '%') {
-            int hi, lo;
-
-            if (i + 2 >= n)
-                return -1;
-            hi = hexval(s[i + 1]);
-            lo = hexval(s[i + 2]);
-            if (hi < 0 || lo < 0)
-                return -1;
-            ch = (char)(hi * 16 + lo);
-            i += 2;
-        }
-        if (ch == '\0' || o + 1 >= outsz)
-            return -1;
-        out[o++] = ch;
-    }
-    out[o] = '\0';
-    return 0;
-}
 
 static void bad_param(struct http_req *req, const char *name, const char *msg)
 {
@@ -134,7 +94,7 @@ static void leads(struct api *a, struct http_req *req)
         eq = memchr(q, '=', len);
         if (len == 0)
             goto next;
-        if (form_decode(q, eq ? (size_t)(eq - q) : len, name, sizeof(name))) {
+        if (query_decode(q, eq ? (size_t)(eq - q) : len, true, name, sizeof(name)) < 0) {
             bad_param(req, "", "bad query parameter name");
             goto out;
         }
@@ -152,8 +112,8 @@ static void leads(struct api *a, struct http_req *req)
             bad_param(req, name, "query parameter given twice");
             goto out;
         }
-        if (form_decode(eq ? eq + 1 : q + len, eq ? len - (size_t)(eq + 1 - q) : 0, vals[i].v,
-                        sizeof(vals[i].v))) {
+        if (query_decode(eq ? eq + 1 : q + len, eq ? len - (size_t)(eq + 1 - q) : 0, true,
+                         vals[i].v, sizeof(vals[i].v)) < 0) {
             bad_param(req, name, "bad percent-escape or value too long");
             goto out;
         }

@@ -1,6 +1,7 @@
 /* api_stream.c - live event streams (SSE) fed by the engine's updates; see api_stream.h. */
 #include "sm.h"
 #include "api_int.h"
+#include "query.h"
 #include "api_stream.h"
 #include "log.h"
 #include "sse.h"
@@ -33,63 +34,6 @@ struct stream {
 static void stream_fetch(struct stream *s);
 
 /* ---- query strings ------------------------------------------------------------------------ */
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-int api_query_get(const char *query, const char *name, char *out, size_t outsz)
-{
-    size_t nl = strlen(name);
-    const char *p = query;
-
-    while (p && *p) {
-        const char *amp = strchr(p, '&');
-        size_t len = amp ? (size_t)(amp - p) : strlen(p);
-
-        if (len > nl && strncmp(p, name, nl) == 0 && p[nl] == '=') {
-            size_t o = 0;
-
-            for (size_t i = nl + 1; i < len; i++) {
-                int c = (unsigned char)p[i];
-
-                if (c == '+') {
-                    c = ' ';
-                } else if (c == '%') {
-                    int hi, lo;
-
-                    if (i + 2 >= len)
-                        return -1;
-                    hi = hexval(p[i + 1]);
-                    lo = hexval(p[i + 2]);
-                    if (hi < 0 || lo < 0)
-                        return -1;
-                    c = hi * 16 + lo;
-                    i += 2;
-                }
-                if (c == 0 || o + 1 >= outsz)
-                    return -1;
-                out[o++] = (char)c;
-            }
-            out[o] = '\0';
-            return (int)o;
-        }
-        if (len == nl && strncmp(p, name, nl) == 0) {
-            if (outsz)
-                out[0] = '\0';
-            return 0;
-        }
-        p = amp ? amp + 1 : NULL;
-    }
-    return -1;
-}
 
 /* ---- change text -------------------------------------------------------------------------- */
 
@@ -534,7 +478,11 @@ static void event_stream(struct api *a, struct http_req *req)
         return;
     }
     leid = http_req_header(req, "last-event-id", &n);
-    qn = api_query_get(req->query, "last_event_id", qv, sizeof(qv));
+    qn = query_get(req->query, "last_event_id", qv, sizeof(qv));
+    if (qn == QUERY_BAD) {
+        api_respond_code(req, SM_EINVAL, "last_event_id", "bad percent-escape or value too long");
+        return;
+    }
     if (leid && n) {
         if (!parse_u64(leid, n, &from)) {
             api_respond_code(req, SM_EINVAL, "Last-Event-ID", "must be a change seq (an integer)");

@@ -77,11 +77,5 @@ bool api_stream_handle(struct api *a, struct http_req *req);
 /* The agenda, sheet and schedule.csv routes (api_agenda.c); same contract. */
 bool api_agenda_handle(struct api *a, struct http_req *req);
 
-/*
- * Find name=value in a query string ("a=1&b=2") and percent-decode the value ('+' is a
- * space) into out. Returns the value's length, or -1 if absent, undecodable (bad escape,
- * NUL) or over outsz - 1 bytes.
- */
-int api_query_get(const char *query, const char *name, char *out, size_t outsz);
 
 #endif

@@ -1,6 +1,7 @@
 /* route.c - see route.h. */
 #include "sm.h"
 #include "route.h"
+#include "query.h"
 
 struct route_def {
     enum route_id id;
@@ -51,44 +52,6 @@ unsigned route_method_bit(const char *method)
         if (strcmp(method, names[i].name) == 0)
             return names[i].bit;
     return RM_OTHER;
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Percent-decode seg into out; -1 on a bad escape, a NUL byte, or overflow. */
-static int decode(const char *seg, size_t n, char *out, size_t outsz)
-{
-    size_t o = 0;
-
-    for (size_t i = 0; i < n; i++) {
-        int c = (unsigned char)seg[i];
-
-        if (c == '%') {
-            int hi, lo;
-            if (i + 2 >= n)
-                return -1;
-            hi = hexval(seg[i + 1]);
-            lo = hexval(seg[i + 2]);
-            if (hi < 0 || lo < 0)
-                return -1;
-            c = hi * 16 + lo;
-            i += 2;
-        }
-        if (c == 0 || o + 1 >= outsz)
-            return -1;
-        out[o++] = (char)c;
-    }
-    out[o] = '\0';
-    return 0;
 }
 
 /* Raw spans of the parameter segments of a match. */
@@ -146,7 +109,7 @@ int route_match(unsigned method_bit, const char *path, size_t path_len, struct r
     m->allowed = found->methods;
     m->n_params = best.count;
     for (unsigned i = 0; i < best.count; i++)
-        if (decode(best.p[i], best.n[i], m->params[i], sizeof(m->params[i])))
+        if (query_decode(best.p[i], best.n[i], false, m->params[i], sizeof(m->params[i])) < 0)
             return sm_error_set(e, SM_EBADREQ, "id",
                                 "bad percent-escape or over-long parameter in path");
     if (!(found->methods & method_bit))

@@ -11,7 +11,7 @@
 #include "sm.h"
 
 #include "agenda.h"
-#include "api_stream.h"
+#include "query.h"
 #include "proto.h"
 #include "sse.h"
 
@@ -46,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     memcpy(str, data, size);
     str[size] = '\0';
-    n = api_query_get(str, "format", val, sizeof(val));
+    n = query_get(str, "format", val, sizeof(val));
     if (n >= (int)sizeof(val) || (n >= 0 && strlen(val) != (size_t)n))
         abort();
     free(str);
