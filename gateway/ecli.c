@@ -3,6 +3,7 @@
 #include "buf.h"
 #include "ecli.h"
 #include "log.h"
+#include "zmon.h"
 
 #include <zmq.h>
 
@@ -353,34 +354,9 @@ static void poll_cb(uv_poll_t *h, int status, int events)
  */
 static void mon_drain(struct ecli *c)
 {
-    for (;;) {
-        int ev = 0;
-        size_t sz = sizeof(ev);
-        zmq_msg_t m;
-        uint16_t event = 0;
-        bool more;
+    uint16_t event;
 
-        if (c->closing || zmq_getsockopt(c->mon, ZMQ_EVENTS, &ev, &sz) || !(ev & ZMQ_POLLIN))
-            break;
-        zmq_msg_init(&m);
-        if (zmq_msg_recv(&m, c->mon, ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close(&m);
-            break;
-        }
-        /* Frame 1: uint16 event + uint32 value (native order); frame 2: the endpoint. */
-        if (zmq_msg_size(&m) >= 2)
-            memcpy(&event, zmq_msg_data(&m), sizeof(event));
-        more = zmq_msg_more(&m);
-        zmq_msg_close(&m);
-        while (more) {
-            zmq_msg_init(&m);
-            if (zmq_msg_recv(&m, c->mon, ZMQ_DONTWAIT) < 0) {
-                zmq_msg_close(&m);
-                break;
-            }
-            more = zmq_msg_more(&m);
-            zmq_msg_close(&m);
-        }
+    while (!c->closing && zmon_next(c->mon, &event)) {
         log_debug("engine socket event 0x%x", event);
         if (event == ZMQ_EVENT_DISCONNECTED) {
             set_up(c, false, "connection lost");

@@ -2,6 +2,7 @@
 #include "sm.h"
 #include "err.h"
 #include "log.h"
+#include "zmon.h"
 #include "proto.h"
 #include "sub.h"
 
@@ -114,33 +115,9 @@ static void poll_cb(uv_poll_t *h, int status, int events)
 
 static void mon_drain(struct sub *s)
 {
-    for (;;) {
-        int ev = 0;
-        size_t sz = sizeof(ev);
-        zmq_msg_t m;
-        uint16_t event = 0;
-        bool more;
+    uint16_t event;
 
-        if (s->closing || zmq_getsockopt(s->mon, ZMQ_EVENTS, &ev, &sz) || !(ev & ZMQ_POLLIN))
-            break;
-        zmq_msg_init(&m);
-        if (zmq_msg_recv(&m, s->mon, ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close(&m);
-            break;
-        }
-        if (zmq_msg_size(&m) >= 2)
-            memcpy(&event, zmq_msg_data(&m), sizeof(event));
-        more = zmq_msg_more(&m);
-        zmq_msg_close(&m);
-        while (more) {
-            zmq_msg_init(&m);
-            if (zmq_msg_recv(&m, s->mon, ZMQ_DONTWAIT) < 0) {
-                zmq_msg_close(&m);
-                break;
-            }
-            more = zmq_msg_more(&m);
-            zmq_msg_close(&m);
-        }
+    while (!s->closing && zmon_next(s->mon, &event)) {
         if (event == ZMQ_EVENT_DISCONNECTED) {
             if (s->connected)
                 log_warn("updates channel disconnected");
