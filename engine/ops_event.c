@@ -47,6 +47,27 @@ static int only_keys(struct ops_ctx *c, const msgpack_object *body, const char *
     return 0;
 }
 
+/*
+ * The prologue of ops about two participants (a request, a veto, a meeting): load the event for
+ * writing, allow only keys, and resolve body[ka] and body[kb] to two different participants.
+ */
+static int oe_load_pair(struct ops_ctx *c, const msgpack_object *body, const char *const *keys,
+                        const char *ka, const char *kb, struct ev_model *m,
+                        struct ev_participant **a, struct ev_participant **b)
+{
+    int rc = oe_load(c, body, m, true);
+
+    if (rc == 0)
+        rc = only_keys(c, body, keys);
+    if (rc == 0)
+        rc = oe_participant(c, body, ka, m, a);
+    if (rc == 0)
+        rc = oe_participant(c, body, kb, m, b);
+    if (rc == 0 && *a == *b)
+        rc = sm_error_set(&c->err, SM_EINVAL, kb, "must differ from %s", ka);
+    return rc;
+}
+
 /* ---- shared helpers (ops_event_int.h) -------------------------------------------------------- */
 
 int oe_pack_participant(const void *item, const struct ev_model *m, msgpack_packer *pk)
@@ -637,19 +658,9 @@ static int op_request_create(struct ops_ctx *c, const msgpack_object *body)
     uint64_t u;
     int rc;
 
-    rc = oe_load(c, body, &m, true);
-    if (rc == 0)
-        rc = only_keys(c, body, keys);
-    if (rc == 0)
-        rc = oe_participant(c, body, "from", &m, &a);
-    if (rc == 0)
-        rc = oe_participant(c, body, "to", &m, &b);
+    rc = oe_load_pair(c, body, keys, "from", "to", &m, &a, &b);
     if (rc)
         goto out;
-    if (a == b) {
-        rc = sm_error_set(&c->err, SM_EINVAL, "to", "must differ from from");
-        goto out;
-    }
     if (ev_find_veto(&m, a->profile, b->profile)) {
         rc = sm_error_set(&c->err, SM_ECONFLICT, "to", "one of the two vetoed the other");
         goto out;
@@ -908,19 +919,9 @@ static int op_veto(struct ops_ctx *c, const msgpack_object *body)
     struct ev_model m;
     int rc;
 
-    rc = oe_load(c, body, &m, true);
-    if (rc == 0)
-        rc = only_keys(c, body, keys);
-    if (rc == 0)
-        rc = oe_participant(c, body, "by", &m, &a);
-    if (rc == 0)
-        rc = oe_participant(c, body, "partner", &m, &b);
+    rc = oe_load_pair(c, body, keys, "by", "partner", &m, &a, &b);
     if (rc)
         goto out;
-    if (a == b) {
-        rc = sm_error_set(&c->err, SM_EINVAL, "partner", "must differ from by");
-        goto out;
-    }
     reason = get(body, "reason");
     if (!is_str(reason, "no_thanks") && !is_str(reason, "met_before")) {
         rc = sm_error_set(&c->err, SM_EINVAL, "reason", "must be no_thanks or met_before");
@@ -1055,19 +1056,9 @@ static int op_meeting_add(struct ops_ctx *c, const msgpack_object *body)
     struct ev_model m;
     int rc;
 
-    rc = oe_load(c, body, &m, true);
-    if (rc == 0)
-        rc = only_keys(c, body, keys);
-    if (rc == 0)
-        rc = oe_participant(c, body, "a", &m, &a);
-    if (rc == 0)
-        rc = oe_participant(c, body, "b", &m, &b);
+    rc = oe_load_pair(c, body, keys, "a", "b", &m, &a, &b);
     if (rc)
         goto out;
-    if (a == b) {
-        rc = sm_error_set(&c->err, SM_EINVAL, "b", "must differ from a");
-        goto out;
-    }
     if (pair_meeting(&m, a->profile, b->profile)) {
         rc = sm_error_set(&c->err, SM_ECONFLICT, "b", "the two already have a meeting");
         goto out;
