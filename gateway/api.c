@@ -412,7 +412,11 @@ static void import_pump(struct api_import *ai)
             continue;
         }
         body = import_batch_body(&s->batch, &len);
-        rc = ecli_call(ai->a->ecli, "profile.import", body, len, on_import_reply, s, &s->handle);
+        /* A batch of 5,000 into a large database can take longer than a single request may:
+         * a 504 here would report as failed a batch the engine then commits. */
+        rc = ecli_call_timeout(ai->a->ecli, "profile.import", body, len,
+                               SM_MAX(ai->a->ecli->opts.timeout_ms, API_IMPORT_TIMEOUT_MS),
+                               on_import_reply, s, &s->handle);
         if (rc) {
             import_set_fail(ai, rc, NULL);
             break;

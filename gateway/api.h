@@ -40,6 +40,8 @@ struct api {
 /* Default body limits: 1 MiB, and 64 MiB for imports. */
 #define API_MAX_BODY (1u << 20)
 #define API_MAX_IMPORT_BODY (64u << 20)
+/* The engine time allowed for one import batch (--timeout-ms applies when it is longer). */
+#define API_IMPORT_TIMEOUT_MS 120000u
 
 /* Borrow ecli and metrics; limits of 0 take the defaults. */
 void api_init(struct api *a, struct ecli *ecli, struct metrics *metrics, size_t max_body,

@@ -200,6 +200,12 @@ static void send_ping(struct ecli *c, uint64_t now)
 int ecli_call(struct ecli *c, const char *op, const void *body, size_t body_len, ecli_cb cb,
               void *arg, struct ecli_req **handle)
 {
+    return ecli_call_timeout(c, op, body, body_len, 0, cb, arg, handle);
+}
+
+int ecli_call_timeout(struct ecli *c, const char *op, const void *body, size_t body_len,
+                      uint64_t timeout_ms, ecli_cb cb, void *arg, struct ecli_req **handle)
+{
     struct ecli_req *r;
     int rc;
 
@@ -219,7 +225,7 @@ int ecli_call(struct ecli *c, const char *op, const void *body, size_t body_len,
     r->cb = cb;
     r->arg = arg;
     r->sent_ns = sm_now_ns();
-    r->deadline_ms = uv_now(c->loop) + c->opts.timeout_ms;
+    r->deadline_ms = uv_now(c->loop) + (timeout_ms ? timeout_ms : c->opts.timeout_ms);
     rc = send_msg(c, r->id, op, body, body_len);
     if (rc) {
         free(r);

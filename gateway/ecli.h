@@ -85,6 +85,13 @@ int ecli_init(struct ecli *c, uv_loop_t *loop, const struct ecli_opts *opts,
 int ecli_call(struct ecli *c, const char *op, const void *body, size_t body_len, ecli_cb cb,
               void *arg, struct ecli_req **handle);
 
+/*
+ * ecli_call with a timeout of its own instead of opts.timeout_ms (0 takes that): for operations
+ * that legitimately take long, such as a batch of an import into a large database.
+ */
+int ecli_call_timeout(struct ecli *c, const char *op, const void *body, size_t body_len,
+                      uint64_t timeout_ms, ecli_cb cb, void *arg, struct ecli_req **handle);
+
 /* Forget a request: its callback will not run; a late reply is dropped. NULLs *handle. */
 void ecli_cancel(struct ecli *c, struct ecli_req **handle);
 
