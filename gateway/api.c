@@ -16,6 +16,7 @@ void api_init(struct api *a, struct ecli *ecli, struct metrics *metrics, size_t 
     a->metrics = metrics;
     a->max_body = max_body ? max_body : API_MAX_BODY;
     a->max_import_body = max_import_body ? max_import_body : API_MAX_IMPORT_BODY;
+    a->import_timeout_ms = API_IMPORT_TIMEOUT_MS;
     a->jlim = jsonmp_default_limits;
     a->jlim.max_bytes = a->max_body;
 }
@@ -415,7 +416,7 @@ static void import_pump(struct api_import *ai)
         /* A batch of 5,000 into a large database can take longer than a single request may:
          * a 504 here would report as failed a batch the engine then commits. */
         rc = ecli_call_timeout(ai->a->ecli, "profile.import", body, len,
-                               SM_MAX(ai->a->ecli->opts.timeout_ms, API_IMPORT_TIMEOUT_MS),
+                               ai->a->import_timeout_ms,
                                on_import_reply, s, &s->handle);
         if (rc) {
             import_set_fail(ai, rc, NULL);

@@ -34,13 +34,14 @@ struct api {
     struct metrics *metrics; /* borrowed */
     size_t max_body;         /* JSON bodies */
     size_t max_import_body;  /* POST /v1/profiles/import */
+    uint64_t import_timeout_ms; /* engine time for one import batch (504 after) */
     struct jsonmp_limits jlim;
 };
 
 /* Default body limits: 1 MiB, and 64 MiB for imports. */
 #define API_MAX_BODY (1u << 20)
 #define API_MAX_IMPORT_BODY (64u << 20)
-/* The engine time allowed for one import batch (--timeout-ms applies when it is longer). */
+/* Default engine time for one import batch (--import-timeout-ms). */
 #define API_IMPORT_TIMEOUT_MS 120000u
 
 /* Borrow ecli and metrics; limits of 0 take the defaults. */

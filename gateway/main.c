@@ -42,6 +42,7 @@ static void usage(FILE *f)
             "                        default tcp://127.0.0.1:7602)\n"
             "  --data DIR            data folder, for API keys (env SMEMATCH_DATA)\n"
             "  --timeout-ms N        engine request timeout (default 10000)\n"
+            "  --import-timeout-ms N engine time for each import batch (default 120000)\n"
             "  --ping-timeout-ms N   engine marked down when a ping is unanswered (default 2000)\n"
             "  --max-body BYTES      JSON body limit, suffix K/M allowed (default 1M)\n"
             "  --max-import-body B   import body limit (default 64M)\n"
@@ -186,6 +187,7 @@ int main(int argc, char **argv)
         {"pub", required_argument, NULL, 'p'},
         {"data", required_argument, NULL, 'd'},
         {"timeout-ms", required_argument, NULL, 't'},
+        {"import-timeout-ms", required_argument, NULL, 'i'},
         {"ping-timeout-ms", required_argument, NULL, 'P'},
         {"max-body", required_argument, NULL, 'b'},
         {"max-import-body", required_argument, NULL, 'B'},
@@ -205,6 +207,7 @@ int main(int argc, char **argv)
     struct http_app app;
     struct sockaddr_storage ss;
     uint64_t max_body = API_MAX_BODY, max_import = API_MAX_IMPORT_BODY, v;
+    uint64_t import_timeout = API_IMPORT_TIMEOUT_MS;
     int level = LOG_INFO, opt, rc;
 
     g.http_addr = env_or("SMEMATCH_HTTP", "127.0.0.1:8080");
@@ -236,6 +239,7 @@ int main(int argc, char **argv)
             usage(stdout);
             return 0;
         case 't':
+        case 'i':
         case 'P':
         case 'b':
         case 'B':
@@ -250,6 +254,8 @@ int main(int argc, char **argv)
             }
             if (opt == 't')
                 eo.timeout_ms = v;
+            if (opt == 'i')
+                import_timeout = v;
             if (opt == 'P')
                 eo.ping_timeout_ms = v;
             if (opt == 'b')
@@ -298,6 +304,7 @@ int main(int argc, char **argv)
         return 1;
     }
     g.api.streams = &g.streams;
+    g.api.import_timeout_ms = import_timeout;
     lim.max_body = (size_t)max_body;
     app.on_head = api_on_head;
     app.on_request = api_on_request;

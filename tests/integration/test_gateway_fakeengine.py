@@ -276,7 +276,7 @@ def test_gateway_import_batches_and_reports_lines():
 
 
 def test_gateway_import_fails_whole_request_when_engine_silent():
-    with FakeCluster(gateway_args=["--timeout-ms", "500"]) as c:
+    with FakeCluster(gateway_args=["--import-timeout-ms", "500"]) as c:
         c.fake.mute_ops.add("profile.import")
         st, h, body = c.request("POST", "/v1/profiles/import", '{"id":"a"}\n',
                                 {"Content-Type": "application/x-ndjson"})
