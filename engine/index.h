@@ -5,8 +5,9 @@
  * docs/matching.md ("The index") explains the layout and the candidate generation.
  *
  * Named databases (store_dbi_open):
- *   "ix_docs"  docid (u32, MDB_INTEGERKEY) -> record: u32 zone length, u32 0, zone bytes padded to
- *              8, then the struct match_doc block (doc.h) as built by match_doc_build;
+ *   "ix_docs"  docid (u32, MDB_INTEGERKEY) -> record: u32 zone length, u32 raw size, zone bytes
+ *              padded to 8, then the struct match_doc block (doc.h) as built by match_doc_build:
+ *              LZ4-compressed when raw size is not 0 (it is the block's size), as it is when 0;
  *   "ix_ids"   profile id -> docid (u32). Docids are compact numbers given in order of first
  *              indexing, kept on update, never reused after a delete;
  *   "ix_post"  12-byte key -> docids (MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP), keys:
@@ -18,6 +19,10 @@
  *                                         term is the number of docids under its key;
  *              hash64 is text_hash() of the term (or of the sector prefix) in host byte order;
  *   "ix_meta"  "corpus" -> struct index_stats (host layout).
+ *
+ * Postings are not written by the hook itself: they are buffered for the write batch and applied
+ * sorted, in the same top-level transaction, just before it commits (store batch hooks; see
+ * "Buffered postings" in index.c and docs/matching.md §10).
  *
  * Threads: index_open/index_close before the server starts / after it stops. The hook runs on
  * the writer thread; the queries run on any reader thread with its own read transaction. Each

@@ -234,8 +234,9 @@ int store_txn_nested(struct store_txn *parent, store_write_fn fn, void *arg)
     if (mrc)
         return store_txn_check(parent, mrc, "begin nested");
     for (unsigned i = 0; i < st->n_batch_hooks; i++)
-        marks[i] = st->batch_hooks[i].savepoint ? st->batch_hooks[i].savepoint(st->batch_hooks[i].user)
-                                                : 0;
+        marks[i] = st->batch_hooks[i].savepoint
+                       ? st->batch_hooks[i].savepoint(st->batch_hooks[i].user)
+                       : 0;
     rc = fn(&child, arg);
     if (rc == 0 && !child.map_full) {
         mrc = mdb_txn_commit(child.txn);

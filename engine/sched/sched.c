@@ -121,8 +121,9 @@ static int validate(const struct sched_problem *pb, struct sm_error *e)
             return bad(e, "meetings", m, "prev_slot", "expected a slot index");
         if ((x->flags & SCHED_M_PUBLISHED) && (x->prev_table < -1 || x->prev_table >= T))
             return bad(e, "meetings", m, "prev_table", "expected a table index or -1");
-        if (x->after_count < 0 || (x->after_count &&
-                                   (x->after_first < 0 || x->after_first > pb->n_after - x->after_count)))
+        if (x->after_count < 0 ||
+            (x->after_count &&
+             (x->after_first < 0 || x->after_first > pb->n_after - x->after_count)))
             return bad(e, "meetings", m, "after_first", "expected a range inside after");
     }
     for (int i = 0; i < pb->n_after; i++)
@@ -140,22 +141,23 @@ static int validate(const struct sched_problem *pb, struct sm_error *e)
 
 #define ALLOC(ptr, n)                                                                              \
     do {                                                                                           \
-        (ptr) = calloc((size_t)(n) > 0 ? (size_t)(n) : 1, sizeof(*(ptr)));                          \
+        (ptr) = calloc((size_t)(n) > 0 ? (size_t)(n) : 1, sizeof(*(ptr)));                         \
         if (!(ptr))                                                                                \
             goto nomem;                                                                            \
     } while (0)
 
 static void st_release(struct sched_state *st)
 {
-    void *all[] = {st->bfirst, st->blast, st->gcap, st->icap, st->freeset, st->boothset,
-                   st->owner, st->cap, st->minm, st->adj_first, st->adj, st->ma, st->mb,
-                   st->val, st->allow, st->tier, st->usable, st->general, st->interp,
-                   st->pinned, st->tab, st->reason, st->who, st->pred_first, st->pred,
-                   st->succ_first, st->succ, st->slot, st->at, st->busy, st->cnt, st->brk,
-                   st->gused, st->iused, st->tabres, st->sl, st->slen, st->slpos, st->bset,
-                   st->bpos, st->uset, st->upos, st->mset, st->mpos, st->pset, st->ppos,
-                   st->log, st->stamp,
-                   st->tmp, st->aux};
+    void *all[] = {st->bfirst,     st->blast,  st->gcap,    st->icap,       st->freeset,
+                   st->boothset,   st->owner,  st->cap,     st->minm,       st->adj_first,
+                   st->adj,        st->ma,     st->mb,      st->val,        st->allow,
+                   st->tier,       st->usable, st->general, st->interp,     st->pinned,
+                   st->tab,        st->reason, st->who,     st->pred_first, st->pred,
+                   st->succ_first, st->succ,   st->slot,    st->at,         st->busy,
+                   st->cnt,        st->brk,    st->gused,   st->iused,      st->tabres,
+                   st->sl,         st->slen,   st->slpos,   st->bset,       st->bpos,
+                   st->uset,       st->upos,   st->mset,    st->mpos,       st->pset,
+                   st->ppos,       st->log,    st->stamp,   st->aux};
     for (size_t i = 0; i < SM_ARRAY_SIZE(all); i++)
         free(all[i]);
     memset(st, 0, sizeof(*st));
@@ -224,7 +226,6 @@ static int alloc_state(struct sched_state *st, const struct sched_problem *pb)
     ALLOC(st->pset, M);
     ALLOC(st->ppos, M);
     ALLOC(st->stamp, M);
-    ALLOC(st->tmp, M);
     ALLOC(st->log, st->caplog);
     return 0;
 nomem:
@@ -281,26 +282,37 @@ static void compute_allow(struct sched_state *st, int m, const struct sched_slot
     int a = x->a, b = x->b, nw = st->nw;
     struct sched_slots c, tm;
 
-    if (ss_empty(&st->freeset[a], nw))
-        return refuse(st, m, SCHED_R_UNAVAILABLE, a, 0);
-    if (ss_empty(&st->freeset[b], nw))
-        return refuse(st, m, SCHED_R_UNAVAILABLE, b, 0);
+    if (ss_empty(&st->freeset[a], nw)) {
+        refuse(st, m, SCHED_R_UNAVAILABLE, a, 0);
+        return;
+    }
+    if (ss_empty(&st->freeset[b], nw)) {
+        refuse(st, m, SCHED_R_UNAVAILABLE, b, 0);
+        return;
+    }
     for (int w = 0; w < SCHED_SLOT_WORDS; w++)
         c.w[w] = st->freeset[a].w[w] & st->freeset[b].w[w];
-    if (ss_empty(&c, nw))
-        return refuse(st, m, SCHED_R_NO_COMMON_SLOT, a, 0);
+    if (ss_empty(&c, nw)) {
+        refuse(st, m, SCHED_R_NO_COMMON_SLOT, a, 0);
+        return;
+    }
     if (x->flags & SCHED_M_SESSION) {
         for (int s = 0; s < st->S; s++)
             if (pb->slots[s].session != x->session)
                 ss_del(&c, s);
-        if (ss_empty(&c, nw))
-            return refuse(st, m, SCHED_R_SESSION, -1, x->session);
+        if (ss_empty(&c, nw)) {
+            refuse(st, m, SCHED_R_SESSION, -1, x->session);
+            return;
+        }
     }
     if (x->flags & SCHED_M_FIXED_SLOT) {
         int f = x->fixed_slot;
         if (!ss_has(&c, f)) {
             int who = !ss_has(&st->freeset[a], f) ? a : !ss_has(&st->freeset[b], f) ? b : -1;
-            return refuse(st, m, SCHED_R_FIXED_SLOT, who, f);
+            {
+                refuse(st, m, SCHED_R_FIXED_SLOT, who, f);
+                return;
+            }
         }
         memset(&c, 0, sizeof(c));
         ss_add(&c, f);
@@ -310,8 +322,10 @@ static void compute_allow(struct sched_state *st, int m, const struct sched_slot
         tm = *gmask;
         if (x->flags & SCHED_M_FIXED_TABLE) {
             const struct sched_table *t = &pb->tables[x->fixed_table];
-            if (t->owner != -1)
-                return refuse(st, m, SCHED_R_BOOTH, t->owner, x->fixed_table);
+            if (t->owner != -1) {
+                refuse(st, m, SCHED_R_BOOTH, t->owner, x->fixed_table);
+                return;
+            }
             for (int s = 0; s < st->S; s++)
                 if (!sched_slots_has(&t->closed, s))
                     ss_add(&tm, s);
@@ -324,8 +338,10 @@ static void compute_allow(struct sched_state *st, int m, const struct sched_slot
                       (st->owner[b] ? st->boothset[b].w[w] : 0);
         if (x->flags & SCHED_M_FIXED_TABLE) {
             const struct sched_table *t = &pb->tables[x->fixed_table];
-            if (t->owner != a && t->owner != b)
-                return refuse(st, m, SCHED_R_BOOTH, st->owner[a] ? a : b, x->fixed_table);
+            if (t->owner != a && t->owner != b) {
+                refuse(st, m, SCHED_R_BOOTH, st->owner[a] ? a : b, x->fixed_table);
+                return;
+            }
             memset(&tm, 0, sizeof(tm));
             for (int s = 0; s < st->S; s++)
                 if (!sched_slots_has(&t->closed, s))
@@ -334,13 +350,17 @@ static void compute_allow(struct sched_state *st, int m, const struct sched_slot
     }
     for (int w = 0; w < SCHED_SLOT_WORDS; w++)
         c.w[w] &= tm.w[w];
-    if (ss_empty(&c, nw))
-        return refuse(st, m, SCHED_R_NO_TABLE, st->general[m] ? -1 : st->owner[a] ? a : b, 0);
+    if (ss_empty(&c, nw)) {
+        refuse(st, m, SCHED_R_NO_TABLE, st->general[m] ? -1 : st->owner[a] ? a : b, 0);
+        return;
+    }
     if (st->interp[m]) {
         for (int w = 0; w < SCHED_SLOT_WORDS; w++)
             c.w[w] &= imask->w[w];
-        if (ss_empty(&c, nw))
-            return refuse(st, m, SCHED_R_NO_INTERPRETER, -1, 0);
+        if (ss_empty(&c, nw)) {
+            refuse(st, m, SCHED_R_NO_INTERPRETER, -1, 0);
+            return;
+        }
     }
     st->allow[m] = c;
 }
@@ -447,7 +467,7 @@ static int prepare(struct sched_state *st)
             continue;
         dups[nd].pair = pair_key(a, b);
         dups[nd].rank = ((int64_t)(2 - st->tier[m]) << 40) |
-                        ((int64_t)!(x->flags & SCHED_M_PUBLISHED) << 39) |
+                        ((int64_t) !(x->flags & SCHED_M_PUBLISHED) << 39) |
                         ((int64_t)INT32_MAX - x->value);
         dups[nd++].m = m;
     }
@@ -531,8 +551,7 @@ static bool table_ok(const struct sched_state *st, int m, int s, int t)
     if (sched_slots_has(&tb->closed, s) || (st->tab[m] >= 0 && st->tab[m] != t))
         return false;
     if (st->general[m])
-        return tb->owner == -1 &&
-               !((st->tabres[(size_t)s * st->nwt + (t >> 6)] >> (t & 63)) & 1u);
+        return tb->owner == -1 && !((st->tabres[(size_t)s * st->nwt + (t >> 6)] >> (t & 63)) & 1u);
     return tb->owner == st->ma[m] || tb->owner == st->mb[m];
 }
 
@@ -562,8 +581,9 @@ static int pin(struct sched_state *st)
            needing another table never takes the room of one that does not; then by tier. */
         const struct sched_meeting *x = &pb->meetings[m];
         int s = (f & SCHED_M_PUBLISHED) ? x->prev_slot : x->fixed_slot;
-        int t = (f & SCHED_M_PUBLISHED) ? x->prev_table
-                : (f & SCHED_M_FIXED_TABLE) ? x->fixed_table : -1;
+        int t = (f & SCHED_M_PUBLISHED)     ? x->prev_table
+                : (f & SCHED_M_FIXED_TABLE) ? x->fixed_table
+                                            : -1;
         bool exact = t < 0 || table_ok(st, m, s, t);
         keys[n++] = ((int64_t)!locked << 60) | ((int64_t)!exact << 58) |
                     ((int64_t)(2 - st->tier[m]) << 56) | m;
@@ -573,8 +593,9 @@ static int pin(struct sched_state *st)
         int m = (int)(keys[i] & 0xffffffff);
         const struct sched_meeting *x = &pb->meetings[m];
         int s = (x->flags & SCHED_M_PUBLISHED) ? x->prev_slot : x->fixed_slot;
-        int t = (x->flags & SCHED_M_PUBLISHED) ? x->prev_table
-                : (x->flags & SCHED_M_FIXED_TABLE) ? x->fixed_table : -1;
+        int t = (x->flags & SCHED_M_PUBLISHED)     ? x->prev_table
+                : (x->flags & SCHED_M_FIXED_TABLE) ? x->fixed_table
+                                                   : -1;
         if (!st_can_place(st, m, s))
             continue;
         if (t >= 0 && table_ok(st, m, s, t))
@@ -699,8 +720,7 @@ struct tbuf {
     bool failed;
 };
 
-__attribute__((format(printf, 2, 3))) static size_t tb_printf(struct tbuf *b, const char *fmt,
-                                                             ...)
+__attribute__((format(printf, 2, 3))) static size_t tb_printf(struct tbuf *b, const char *fmt, ...)
 {
     size_t at = b->len;
     va_list ap;
@@ -755,8 +775,8 @@ static size_t explain(struct sched_state *st, int m, struct sched_placement *pl,
         if (st->cnt[p] >= st->cap[p]) {
             pl->reason = SCHED_R_CAP;
             pl->who = p;
-            return tb_printf(b, "cap reached: %s already has %d meetings (max %d)",
-                             i ? sb : sa, st->cnt[p], st->cap[p]);
+            return tb_printf(b, "cap reached: %s already has %d meetings (max %d)", i ? sb : sa,
+                             st->cnt[p], st->cap[p]);
         }
     }
     for (int s = 0; s < st->S; s++) {
@@ -784,22 +804,25 @@ static size_t explain(struct sched_state *st, int m, struct sched_placement *pl,
     }
     if (nfree) {
         pl->reason = SCHED_R_NOT_CHOSEN;
-        return tb_printf(b, "not chosen: free in %d slot%s, but adding it would not improve the "
-                            "schedule (breaks or targets of others)",
+        return tb_printf(b,
+                         "not chosen: free in %d slot%s, but adding it would not improve the "
+                         "schedule (breaks or targets of others)",
                          nfree, nfree == 1 ? "" : "s");
     }
     if (nbusy == nall) {
         pl->reason = SCHED_R_BUSY;
         pl->who = busy_a >= busy_b ? a : b2;
-        return tb_printf(b, "no free common slot: %s is busy in %d and %s in %d of the %d slots "
-                            "both can use",
+        return tb_printf(b,
+                         "no free common slot: %s is busy in %d and %s in %d of the %d slots "
+                         "both can use",
                          sa, busy_a, sb, busy_b, nall);
     }
     int wait = nall - nbusy;
     if (ntab >= nint && ntab >= nprec && ntab >= ntaken) {
         pl->reason = SCHED_R_TABLES_FULL;
-        return tb_printf(b, "no table free: every table is taken in the %d slot%s where both are "
-                            "free",
+        return tb_printf(b,
+                         "no table free: every table is taken in the %d slot%s where both are "
+                         "free",
                          wait, wait == 1 ? "" : "s");
     }
     if (nint >= nprec && nint >= ntaken) {
@@ -894,8 +917,8 @@ static int assign_tables(struct sched_state *st, struct sched_placement *pl)
         }
         free(fill);
     }
-#define USED(t) ((used[(t) >> 6] >> ((t) & 63)) & 1u)
-#define USE(t) (used[(t) >> 6] |= 1ull << ((t) & 63))
+#define USED(t) ((used[(t) >> 6] >> ((t)&63)) & 1u)
+#define USE(t) (used[(t) >> 6] |= 1ull << ((t)&63))
     for (int s = 0; s < st->S; s++) {
         const int *row = st->sl + (size_t)s * st->slcap;
         int n = st->slen[s], cursor = 0;
@@ -1030,6 +1053,7 @@ static int build_result(struct sched_state *st, int lb, struct sched_result *out
     out->fill = (int)st->fill;
     out->breaks = (int)st->breaks;
     out->sumsq_breaks = st->sumsq;
+    out->idle = (int)st->idle;
     out->value = st->value;
     /* The bound holds for schedules that place every usable meeting. */
     out->breaks_lower_bound = !st->choose && st->nu == 0 ? lb : 0;

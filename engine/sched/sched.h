@@ -25,7 +25,8 @@
  *        partner exists), then fill minimum targets (sum over p of min(meetings, min_meetings));
  *     3. fewest breaks, then fairest breaks (smallest sum of squared breaks per participant, which
  *        also keeps the maximum down), then (SCHED_CHOOSE) most value. With break_cost > 0, levels
- *        3 become: most (value - break_cost * breaks), then fewest breaks, then fairest.
+ *        3 become: most (value - break_cost * breaks), then fewest breaks, then fairest;
+ *     4. fewest idle slots inside breaks (shorter holes).
  *
  * Breaks
  *   For participant p, a slot is *idle* when it is neither forbidden to p nor holds a meeting of
@@ -89,12 +90,12 @@ struct sched_table {
 };
 
 struct sched_participant {
-    const char *id;                /* shown in reason texts (borrowed); NULL: "#index" */
-    struct sched_slots forbidden;  /* slots the participant is unavailable */
-    int max_meetings;              /* cap; 0 = no cap */
-    int min_meetings;              /* target minimum, filled first in SCHED_CHOOSE */
-    int group;                     /* 0..n_groups-1 when group rules are given */
-    bool absent;                   /* no-show or withdrawn: meets nobody */
+    const char *id;               /* shown in reason texts (borrowed); NULL: "#index" */
+    struct sched_slots forbidden; /* slots the participant is unavailable */
+    int max_meetings;             /* cap; 0 = no cap */
+    int min_meetings;             /* target minimum, filled first in SCHED_CHOOSE */
+    int group;                    /* 0..n_groups-1 when group rules are given */
+    bool absent;                  /* no-show or withdrawn: meets nobody */
 };
 
 /* Meeting flags. */
@@ -114,15 +115,15 @@ enum {
 };
 
 struct sched_meeting {
-    int a, b;          /* participant indices, a != b */
-    unsigned flags;    /* SCHED_M_* */
-    int fixed_slot;    /* with SCHED_M_FIXED_SLOT */
-    int fixed_table;   /* with SCHED_M_FIXED_TABLE */
-    int session;       /* with SCHED_M_SESSION */
-    int after_first;   /* this meeting comes after meetings after[after_first .. +after_count) */
+    int a, b;        /* participant indices, a != b */
+    unsigned flags;  /* SCHED_M_* */
+    int fixed_slot;  /* with SCHED_M_FIXED_SLOT */
+    int fixed_table; /* with SCHED_M_FIXED_TABLE */
+    int session;     /* with SCHED_M_SESSION */
+    int after_first; /* this meeting comes after meetings after[after_first .. +after_count) */
     int after_count;
-    int32_t value;     /* >= 0: priority x match score; what SCHED_CHOOSE maximises */
-    int prev_slot;     /* with SCHED_M_PUBLISHED */
+    int32_t value; /* >= 0: priority x match score; what SCHED_CHOOSE maximises */
+    int prev_slot; /* with SCHED_M_PUBLISHED */
     int prev_table;
 };
 
@@ -136,7 +137,7 @@ struct sched_pair {
 
 struct sched_problem {
     enum sched_mode mode;
-    int n_slots;                    /* 1..SCHED_MAX_SLOTS */
+    int n_slots; /* 1..SCHED_MAX_SLOTS */
     const struct sched_slot *slots;
     int n_tables;
     const struct sched_table *tables;
@@ -145,19 +146,19 @@ struct sched_problem {
     int n_meetings;
     const struct sched_meeting *meetings;
     int n_after;
-    const int *after;               /* meeting indices referenced by after_first/after_count */
+    const int *after; /* meeting indices referenced by after_first/after_count */
     int n_vetoes;
     const struct sched_pair *vetoes;
-    int n_groups;                   /* 0: no group rules */
-    const uint8_t *group_allow;     /* n_groups x n_groups; nonzero [g * n_groups + h]: groups g
-                                       and h may meet (either order suffices) */
-    int interpreter_cap;            /* per slot unless the slot says otherwise; negative: none */
-    bool suggestions;               /* SCHED_CHOOSE: use engine suggestions */
-    int32_t suggestion_min;         /* ... whose value is at least this */
-    int64_t break_cost;             /* SCHED_CHOOSE: value one break costs, or SCHED_BREAKS_FIRST */
-    bool reoptimize;                /* move published meetings freely (before publishing again) */
-    uint32_t deadline_ms;           /* return the best found after this long; 0: no deadline */
-    uint32_t effort;                /* search effort, 1..1000, 0 = default (100) */
+    int n_groups;               /* 0: no group rules */
+    const uint8_t *group_allow; /* n_groups x n_groups; nonzero [g * n_groups + h]: groups g
+                                   and h may meet (either order suffices) */
+    int interpreter_cap;        /* per slot unless the slot says otherwise; negative: none */
+    bool suggestions;           /* SCHED_CHOOSE: use engine suggestions */
+    int32_t suggestion_min;     /* ... whose value is at least this */
+    int64_t break_cost;         /* SCHED_CHOOSE: value one break costs, or SCHED_BREAKS_FIRST */
+    bool reoptimize;            /* move published meetings freely (before publishing again) */
+    uint32_t deadline_ms;       /* return the best found after this long; 0: no deadline */
+    uint32_t effort;            /* search effort, 1..1000, 0 = default (100) */
     uint64_t seed;
 };
 
@@ -169,25 +170,25 @@ void sched_meeting_init(struct sched_meeting *m, int a, int b);
 /* Why a meeting is not placed (sched_placement.reason). Stable names: sched_reason_name(). */
 enum sched_reason {
     SCHED_R_PLACED = 0,
-    SCHED_R_NOT_CHOSEN,     /* SCHED_CHOOSE: an optional candidate not worth placing */
-    SCHED_R_ABSENT,         /* a participant is absent */
-    SCHED_R_VETO,           /* a participant vetoed the other */
-    SCHED_R_GROUP,          /* group rules do not let the two groups meet */
-    SCHED_R_SUGGESTION_OFF, /* suggestion not enabled or below the threshold */
-    SCHED_R_DUPLICATE,      /* the pair already has another meeting */
-    SCHED_R_UNAVAILABLE,    /* a participant has no available slot at all */
-    SCHED_R_NO_COMMON_SLOT, /* the two have no available slot in common */
-    SCHED_R_SESSION,        /* no common available slot in the bound session */
-    SCHED_R_FIXED_SLOT,     /* the fixed slot is unavailable to a side or outside the session */
-    SCHED_R_NO_TABLE,       /* no open table (or booth) in any common slot */
-    SCHED_R_BOOTH,          /* the fixed table is not a booth the booth rule allows */
-    SCHED_R_NO_INTERPRETER, /* needs an interpreter, none in any common slot */
-    SCHED_R_CAP,            /* a participant's cap is reached by higher-ranked meetings */
-    SCHED_R_BUSY,           /* in every common slot one side is in another meeting */
-    SCHED_R_TABLES_FULL,    /* where both are free, every table is taken */
+    SCHED_R_NOT_CHOSEN,        /* SCHED_CHOOSE: an optional candidate not worth placing */
+    SCHED_R_ABSENT,            /* a participant is absent */
+    SCHED_R_VETO,              /* a participant vetoed the other */
+    SCHED_R_GROUP,             /* group rules do not let the two groups meet */
+    SCHED_R_SUGGESTION_OFF,    /* suggestion not enabled or below the threshold */
+    SCHED_R_DUPLICATE,         /* the pair already has another meeting */
+    SCHED_R_UNAVAILABLE,       /* a participant has no available slot at all */
+    SCHED_R_NO_COMMON_SLOT,    /* the two have no available slot in common */
+    SCHED_R_SESSION,           /* no common available slot in the bound session */
+    SCHED_R_FIXED_SLOT,        /* the fixed slot is unavailable to a side or outside the session */
+    SCHED_R_NO_TABLE,          /* no open table (or booth) in any common slot */
+    SCHED_R_BOOTH,             /* the fixed table is not a booth the booth rule allows */
+    SCHED_R_NO_INTERPRETER,    /* needs an interpreter, none in any common slot */
+    SCHED_R_CAP,               /* a participant's cap is reached by higher-ranked meetings */
+    SCHED_R_BUSY,              /* in every common slot one side is in another meeting */
+    SCHED_R_TABLES_FULL,       /* where both are free, every table is taken */
     SCHED_R_INTERPRETERS_FULL, /* where both are free, the interpreter cap is reached */
-    SCHED_R_PRECEDENCE,     /* where both are free, the meetings it must follow are not before */
-    SCHED_R_TABLE_TAKEN,    /* the fixed table is taken where both are free */
+    SCHED_R_PRECEDENCE,        /* where both are free, the meetings it must follow are not before */
+    SCHED_R_TABLE_TAKEN,       /* the fixed table is taken where both are free */
     SCHED_R__COUNT
 };
 
@@ -200,36 +201,37 @@ enum sched_move {
 };
 
 struct sched_placement {
-    int slot, table;   /* -1, -1 when unplaced */
-    int reason;        /* enum sched_reason */
-    int who;           /* participant the reason concerns, or -1 */
-    const char *why;   /* reason text, NULL when placed; owned by the result */
-    int moved;         /* enum sched_move */
+    int slot, table; /* -1, -1 when unplaced */
+    int reason;      /* enum sched_reason */
+    int who;         /* participant the reason concerns, or -1 */
+    const char *why; /* reason text, NULL when placed; owned by the result */
+    int moved;       /* enum sched_move */
 };
 
 struct sched_result {
     int n_meetings, n_participants, n_slots;
     struct sched_placement *placements; /* [n_meetings] */
-    int *meetings_of;        /* [n_participants] meetings per participant */
-    int *breaks_of;          /* [n_participants] breaks per participant */
-    int *meetings_in_slot;   /* [n_slots] */
-    int *interpreters_in_slot; /* [n_slots] interpreters needed */
-    int placed;              /* meetings placed */
-    int must_total, must_placed; /* forced/locked/accepted (SCHED_PLACE: all valid) ones */
-    int covered;             /* participants with at least one meeting */
-    int fill;                /* sum over participants of min(meetings, min_meetings) */
-    int breaks;              /* total breaks */
-    int max_breaks;          /* most breaks of one participant */
-    int64_t sumsq_breaks;    /* sum of squared breaks per participant */
-    int64_t value;           /* value of placed meetings */
-    int breaks_lower_bound;  /* proven lower bound on breaks for the placed set (SCHED_PLACE) */
-    bool optimal;            /* breaks == breaks_lower_bound with every meeting placed */
-    int moved;               /* published meetings that moved or were dropped */
-    bool deadline_hit;       /* the deadline stopped the search (result not deterministic) */
-    uint64_t iterations;     /* local search moves tried */
+    int *meetings_of;                   /* [n_participants] meetings per participant */
+    int *breaks_of;                     /* [n_participants] breaks per participant */
+    int *meetings_in_slot;              /* [n_slots] */
+    int *interpreters_in_slot;          /* [n_slots] interpreters needed */
+    int placed;                         /* meetings placed */
+    int must_total, must_placed;        /* forced/locked/accepted (SCHED_PLACE: all valid) ones */
+    int covered;                        /* participants with at least one meeting */
+    int fill;                           /* sum over participants of min(meetings, min_meetings) */
+    int breaks;                         /* total breaks */
+    int max_breaks;                     /* most breaks of one participant */
+    int64_t sumsq_breaks;               /* sum of squared breaks per participant */
+    int idle;               /* idle slots inside breaks, all participants (the last level) */
+    int64_t value;          /* value of placed meetings */
+    int breaks_lower_bound; /* proven lower bound on breaks for the placed set (SCHED_PLACE) */
+    bool optimal;           /* breaks == breaks_lower_bound with every meeting placed */
+    int moved;              /* published meetings that moved or were dropped */
+    bool deadline_hit;      /* the deadline stopped the search (result not deterministic) */
+    uint64_t iterations;    /* local search moves tried */
     uint32_t elapsed_ms;
-    struct sm_error error;   /* why sched_solve failed */
-    char *text;              /* storage of the why strings */
+    struct sm_error error; /* why sched_solve failed */
+    char *text;            /* storage of the why strings */
 };
 
 /*

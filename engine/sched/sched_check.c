@@ -8,8 +8,8 @@
 
 #include "sched_check.h"
 
-__attribute__((format(printf, 2, 3))) static void violation(struct sched_check *c,
-                                                             const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void violation(struct sched_check *c, const char *fmt,
+                                                            ...)
 {
     va_list ap;
 
@@ -28,7 +28,13 @@ static bool forbidden(const struct sched_problem *pb, int p, int s)
 int sched_check_breaks(const struct sched_problem *pb, const int *slot_of, int *breaks_of,
                        int *max_breaks)
 {
-    int S = pb->n_slots, P = pb->n_participants, total = 0, mx = 0;
+    return sched_check_breaks_idle(pb, slot_of, breaks_of, max_breaks, NULL);
+}
+
+int sched_check_breaks_idle(const struct sched_problem *pb, const int *slot_of, int *breaks_of,
+                            int *max_breaks, int *idle)
+{
+    int S = pb->n_slots, P = pb->n_participants, total = 0, mx = 0, nidle = 0;
     uint8_t *busy = calloc((size_t)P * S + 1, 1);
 
     if (!busy)
@@ -45,23 +51,25 @@ int sched_check_breaks(const struct sched_problem *pb, const int *slot_of, int *
         }
     }
     for (int p = 0; p < P; p++) {
-        int n = 0;
-        bool seen = false, idle = false;
+        int n = 0, pending = 0; /* idle slots since p's last meeting in the block */
+        bool seen = false;
         for (int s = 0; s < S; s++) {
             if (s == 0 || pb->slots[s].day != pb->slots[s - 1].day ||
                 pb->slots[s].session != pb->slots[s - 1].session) {
                 seen = false; /* a new block: breaks never span blocks */
-                idle = false;
+                pending = 0;
             }
             if (forbidden(pb, p, s))
                 continue; /* unavailable slots are neither idle nor busy */
             if (busy[(size_t)p * S + s]) {
-                if (seen && idle)
+                if (seen && pending) {
                     n++;
+                    nidle += pending;
+                }
                 seen = true;
-                idle = false;
+                pending = 0;
             } else if (seen) {
-                idle = true;
+                pending++;
             }
         }
         if (breaks_of)
@@ -71,6 +79,8 @@ int sched_check_breaks(const struct sched_problem *pb, const int *slot_of, int *
     }
     if (max_breaks)
         *max_breaks = mx;
+    if (idle)
+        *idle = nidle;
     free(busy);
     return total;
 }
@@ -242,7 +252,7 @@ int sched_check(const struct sched_problem *pb, const struct sched_result *r, st
     }
 
     /* Totals. */
-    int total = sched_check_breaks(pb, slot_of, brk, &c->max_breaks);
+    int total = sched_check_breaks_idle(pb, slot_of, brk, &c->max_breaks, &c->idle);
     if (total < 0) {
         rc = total;
         goto out;
@@ -256,13 +266,15 @@ int sched_check(const struct sched_problem *pb, const struct sched_result *r, st
         r->sumsq_breaks != c->sumsq_breaks)
         violation(c, "result says %d breaks (max %d), recomputed %d (max %d)", r->breaks,
                   r->max_breaks, c->breaks, c->max_breaks);
+    if (r->idle != c->idle)
+        violation(c, "result says %d idle slots in breaks, recomputed %d", r->idle, c->idle);
     if (r->value != c->value)
         violation(c, "result says value %lld, recomputed %lld", (long long)r->value,
                   (long long)c->value);
     for (int p = 0; p < P && r->meetings_of && r->breaks_of; p++)
         if (r->meetings_of[p] != cnt[p] || r->breaks_of[p] != brk[p]) {
-            violation(c, "participant %d: result says %d meetings %d breaks, recomputed %d, %d",
-                      p, r->meetings_of[p], r->breaks_of[p], cnt[p], brk[p]);
+            violation(c, "participant %d: result says %d meetings %d breaks, recomputed %d, %d", p,
+                      r->meetings_of[p], r->breaks_of[p], cnt[p], brk[p]);
             break;
         }
     for (int s = 0; s < S && r->meetings_in_slot && r->interpreters_in_slot; s++)

@@ -35,41 +35,41 @@ struct sched_state {
     int64_t break_cost;
 
     /* slots */
-    int *bfirst, *blast;      /* first and last slot of each slot's block */
-    int *gcap, *icap;         /* open shared tables, interpreters (INT32_MAX: unlimited) */
+    int *bfirst, *blast; /* first and last slot of each slot's block */
+    int *gcap, *icap;    /* open shared tables, interpreters (INT32_MAX: unlimited) */
 
     /* participants */
-    struct sched_slots *freeset; /* slots not forbidden: what breaks are counted over */
+    struct sched_slots *freeset;  /* slots not forbidden: what breaks are counted over */
     struct sched_slots *boothset; /* owners: slots with an own booth open */
     bool *owner;
     int *cap, *minm;
-    int *adj_first, *adj;     /* usable meetings of each participant (CSR) */
+    int *adj_first, *adj; /* usable meetings of each participant (CSR) */
 
     /* meetings */
     int *ma, *mb;
     int32_t *val;
     struct sched_slots *allow; /* static: slots where the meeting may go */
-    uint8_t *tier;            /* 2 forced/locked, 1 accepted (every meeting in SCHED_PLACE), 0 */
-    uint8_t *usable;          /* passed the static checks */
-    uint8_t *general;         /* needs a shared table */
+    uint8_t *tier;             /* 2 forced/locked, 1 accepted (every meeting in SCHED_PLACE), 0 */
+    uint8_t *usable;           /* passed the static checks */
+    uint8_t *general;          /* needs a shared table */
     uint8_t *interp;
-    uint8_t *pinned;          /* never moved by the search */
-    int *tab;                 /* table it must have (fixed or kept), or -1 */
-    int *reason, *who, *aux;  /* static reason when not usable, and its detail */
+    uint8_t *pinned;                            /* never moved by the search */
+    int *tab;                                   /* table it must have (fixed or kept), or -1 */
+    int *reason, *who, *aux;                    /* static reason when not usable, and its detail */
     int *pred_first, *pred, *succ_first, *succ; /* precedence (CSR) */
 
     /* dynamic */
     int *slot;
-    int32_t *at;              /* [p * S + s]: meeting of p in s, or -1 */
+    int32_t *at; /* [p * S + s]: meeting of p in s, or -1 */
     struct sched_slots *busy;
     int *cnt, *brk;
     int *gused, *iused;
-    uint64_t *tabres;         /* [s * nwt]: shared tables reserved by a fixed or kept table */
+    uint64_t *tabres;              /* [s * nwt]: shared tables reserved by a fixed or kept table */
     int *sl, *slen, slcap, *slpos; /* meetings of each slot [s * slcap + i] and their position */
-    int *bset, *bpos, nb;     /* participants with breaks */
-    int *uset, *upos, nu;     /* usable meetings not placed */
-    int *mset, *mpos, nm;     /* ... of them, the must ones (tier 1 or 2) */
-    int *pset, *ppos, np;     /* placed meetings that may move */
+    int *bset, *bpos, nb;          /* participants with breaks */
+    int *uset, *upos, nu;          /* usable meetings not placed */
+    int *mset, *mpos, nm;          /* ... of them, the must ones (tier 1 or 2) */
+    int *pset, *ppos, np;          /* placed meetings that may move */
 
     int64_t placed_t[3], covered, fill, breaks, sumsq, value, idle;
 
@@ -78,8 +78,7 @@ struct sched_state {
     bool logging;
 
     uint64_t rng;
-    int *stamp, stampv;       /* BFS marks for Kempe chains */
-    int *tmp;                 /* scratch of size M */
+    int *stamp, stampv; /* BFS marks for Kempe chains */
 
     uint64_t t0_ms, deadline_at;
     bool deadline_hit;

@@ -58,7 +58,9 @@ int st_break_delta_add(const struct sched_state *st, int p, int s, int *idle)
         *idle = -1;
         return gl + gr - 1;
     }
-    *idle = l >= 0 ? ss_count_range(fr, l + 1, s - 1) : r >= 0 ? ss_count_range(fr, s + 1, r - 1) : 0;
+    *idle = l >= 0   ? ss_count_range(fr, l + 1, s - 1)
+            : r >= 0 ? ss_count_range(fr, s + 1, r - 1)
+                     : 0;
     return gl + gr;
 }
 
@@ -307,14 +309,13 @@ static int best_slot(struct sched_state *st, int m, bool rnd, int *cost_out)
  * Any unpinned meeting may make way, whatever its tier: it is re-placed elsewhere at once when it
  * can be, and the objective refuses the move when a higher-ranked meeting ends up out.
  */
-static bool evictable(const struct sched_state *st, int x, int tier)
+static bool evictable(const struct sched_state *st, int x)
 {
-    (void)tier;
     return !st->pinned[x];
 }
 
 /* A random meeting of slot s that satisfies kind (1 shared table, 2 interpreter), or -1. */
-static int sample_in_slot(struct sched_state *st, int s, int kind, int tier)
+static int sample_in_slot(struct sched_state *st, int s, int kind)
 {
     int n = st->slen[s];
     const int *row = st->sl + (size_t)s * st->slcap;
@@ -325,7 +326,7 @@ static int sample_in_slot(struct sched_state *st, int s, int kind, int tier)
             continue;
         if (kind == 2 && !st->interp[x])
             continue;
-        if (evictable(st, x, tier))
+        if (evictable(st, x))
             return x;
     }
     return -1;
@@ -384,7 +385,7 @@ static bool mv_relocate(struct sched_state *st, int x, int s)
         int e = st->at[(size_t)side[i] * st->S + s];
         if (e < 0)
             continue;
-        if (!evictable(st, e, t))
+        if (!evictable(st, e))
             return false;
         st_unplace(st, e);
         ev[nev++] = e;
@@ -397,7 +398,7 @@ static bool mv_relocate(struct sched_state *st, int x, int s)
         for (int k = 0; k < 4 && e < 0; k++) {
             int u = ss_nth(&st->busy[p], st->nw, st_below(st, st->cnt[p]));
             int y = st->at[(size_t)p * st->S + u];
-            if (evictable(st, y, t))
+            if (evictable(st, y))
                 e = y;
         }
         if (e < 0)
@@ -412,13 +413,13 @@ static bool mv_relocate(struct sched_state *st, int x, int s)
             for (int i = 0; i < st->slen[s]; i++)
                 if (st->tab[row[i]] == st->tab[x] && st->general[row[i]])
                     e = row[i];
-            if (e < 0 || !evictable(st, e, t))
+            if (e < 0 || !evictable(st, e))
                 return false;
             st_unplace(st, e);
             ev[nev++] = e;
         }
         if (st->gused[s] >= st->gcap[s]) {
-            int e = sample_in_slot(st, s, 1, t);
+            int e = sample_in_slot(st, s, 1);
             if (e < 0)
                 return false;
             st_unplace(st, e);
@@ -426,7 +427,7 @@ static bool mv_relocate(struct sched_state *st, int x, int s)
         }
     }
     if (st->interp[x] && st->iused[s] >= st->icap[s]) {
-        int e = sample_in_slot(st, s, 2, t);
+        int e = sample_in_slot(st, s, 2);
         if (e < 0)
             return false;
         st_unplace(st, e);
@@ -442,7 +443,7 @@ static bool mv_relocate(struct sched_state *st, int x, int s)
             int y = lst[i], ys = st->slot[y];
             if (ys < 0 || (k ? ys > s : ys < s))
                 continue;
-            if (!evictable(st, y, t) || nev == (int)SM_ARRAY_SIZE(ev))
+            if (!evictable(st, y) || nev == (int)SM_ARRAY_SIZE(ev))
                 return false;
             st_unplace(st, y);
             ev[nev++] = y;
@@ -860,7 +861,10 @@ void st_search(struct sched_state *st, int lower_bound)
     uint32_t effort = st->pb->effort ? SM_MIN(st->pb->effort, 1000u) : 100;
     uint64_t round_len = (uint64_t)SM_MAX(50000, 2000 * (uint64_t)nmov);
     uint64_t budget = SM_MAX(2000, round_len * 4 * effort / 100);
+    /* ... and no more than about 10 s of work on a big event without a deadline. */
+    budget = SM_MIN(budget, 10000000ull * effort / 100);
     round_len = SM_MIN(round_len, budget);
+    const uint64_t planned = budget, planned_round = round_len;
 
     st_eval(st, &cur);
     best = cur;
@@ -883,18 +887,26 @@ void st_search(struct sched_state *st, int lower_bound)
                     st->deadline_hit = true;
                     goto done;
                 }
-                /* Will the budget end in time? If not, compress the cooling to fit. */
-                double per = it >= 4096 ? (double)(now - t0) / (double)it : 0;
-                double left = (double)end - (double)now - (double)reserve_ns;
-                if (per > 0 && (double)(budget - it) * per > left) {
-                    uint64_t rest = left > per ? (uint64_t)(left / per) : 1;
-                    double k = (double)rest / (double)(budget - it);
-                    st->deadline_hit = true;
-                    budget = it + rest;
-                    round_len = SM_MAX(1000, (uint64_t)((double)round_len * k));
-                    uint64_t lrest = SM_MAX(1, (uint64_t)((double)(len - i) * k));
-                    len = i + lrest;
-                    hf = pow(h1 / h, 1.0 / (double)lrest);
+                /* Will the budget end in time? Fit the cooling to the time left, re-estimated
+                   as the search goes (the machine may be busy at first), never beyond the
+                   planned budget. */
+                if (it == 4096 || (it > 4096 && (it & 16383) == 0)) {
+                    double per = (double)(now - t0) / (double)it;
+                    double left = (double)end - (double)now - (double)reserve_ns;
+                    uint64_t fit = it + (left > per ? (uint64_t)(left / per) : 1);
+                    uint64_t nb = SM_MIN(planned, fit);
+                    if (budget > it && len > i &&
+                        (nb * 100 < budget * 97 || nb * 100 > budget * 103)) {
+                        double k = (double)(nb - it) / (double)(budget - it);
+                        if (nb < planned)
+                            st->deadline_hit = true;
+                        budget = nb;
+                        round_len =
+                            SM_MAX(1000, SM_MIN(planned_round, (uint64_t)((double)round_len * k)));
+                        uint64_t lrest = SM_MAX(1, (uint64_t)((double)(len - i) * k));
+                        len = i + lrest;
+                        hf = pow(h1 / h, 1.0 / (double)lrest);
+                    }
                 }
             }
             if (!st->choose && st->nb == 0 && st->nu == 0)

@@ -1,0 +1,326 @@
+/*
+ * test_index_batch.c - the store's batch hooks (store_add_batch_hook) and the index's postings
+ * buffered through them: applied at the top-level commit, dropped with a failed request, never
+ * doubled by a re-run after map growth, visible to a query inside the write transaction.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* cmocka.h needs the four headers above first. */
+#include <cmocka.h>
+
+#include "sm.h"
+
+#include "index.h"
+
+#include "testutil.h"
+
+struct fx {
+    char *dir;
+    struct store *st;
+    struct index *ix;
+};
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+
+    f->dir = tu_tempdir();
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+
+    index_close(&f->ix);
+    store_close(&f->st);
+    tu_rmtree(f->dir);
+    free(f->dir);
+    free(f);
+    return 0;
+}
+
+static void open_all(struct fx *f, size_t map_size)
+{
+    struct store_options o = {.no_sync = true, .map_size = map_size};
+
+    assert_int_equal(store_open(&f->st, f->dir, &o), 0);
+    assert_int_equal(index_open(&f->ix, f->st), 0);
+}
+
+/* Upsert profile id whose description is words (and a long filler, to fill small maps). */
+static int put_words(struct store_txn *t, const char *id, const char *words, size_t filler)
+{
+    char *fill = tu_repeat('x', filler);
+    char extra[8192];
+    msgpack_unpacked u;
+    struct sm_error e;
+    struct profile p;
+    char *json;
+    int rc;
+
+    snprintf(extra, sizeof(extra), "{\"description\": \"%s %s\"}", words, fill);
+    json = tu_profile_json(id, extra);
+    rc = profile_decode(tu_obj(&u, json), NULL, false, &p, &e);
+    msgpack_unpacked_destroy(&u);
+    free(json);
+    free(fill);
+    assert_int_equal(rc, 0);
+    rc = store_profile_put(t, &p, STORE_PUT_UPSERT, 1000, NULL);
+    profile_release(&p);
+    return rc;
+}
+
+static uint32_t df_now(struct fx *f, const char *term)
+{
+    struct store_txn r;
+    uint32_t n;
+
+    store_read_init(f->st, &r);
+    assert_int_equal(store_read_begin(&r), 0);
+    n = index_df(f->ix, &r, term, strlen(term));
+    store_read_release(&r);
+    return n;
+}
+
+/* ---- the store's hooks alone ----------------------------------------------------------------- */
+
+struct counts {
+    int begin, before_commit, savepoint, rollback;
+    uint64_t next_mark, rolled_back_to;
+};
+
+static void c_begin(void *u)
+{
+    ((struct counts *)u)->begin++;
+}
+static int c_before_commit(struct store_txn *t, void *u)
+{
+    (void)t;
+    ((struct counts *)u)->before_commit++;
+    return 0;
+}
+static uint64_t c_savepoint(void *u)
+{
+    struct counts *c = u;
+    c->savepoint++;
+    return c->next_mark++;
+}
+static void c_rollback(uint64_t mark, void *u)
+{
+    struct counts *c = u;
+    c->rollback++;
+    c->rolled_back_to = mark;
+}
+
+static int nested_ok(struct store_txn *t, void *arg)
+{
+    (void)t;
+    (void)arg;
+    return 0;
+}
+static int nested_fail(struct store_txn *t, void *arg)
+{
+    (void)t;
+    (void)arg;
+    return SM_EINVAL;
+}
+static int three_requests(struct store_txn *t, void *arg)
+{
+    (void)arg;
+    assert_int_equal(store_txn_nested(t, nested_ok, NULL), 0);
+    assert_int_equal(store_txn_nested(t, nested_fail, NULL), SM_EINVAL);
+    assert_int_equal(store_txn_nested(t, nested_ok, NULL), 0);
+    return 0;
+}
+
+static void test_batch_hooks_run_once_per_attempt_and_roll_back_failed_requests(void **state)
+{
+    struct fx *f = *state;
+    struct store_options o = {.no_sync = true};
+    struct counts c = {.next_mark = 7};
+
+    assert_int_equal(store_open(&f->st, f->dir, &o), 0);
+    assert_int_equal(
+        store_add_batch_hook(f->st, &(struct store_batch_hook){c_begin, c_before_commit,
+                                                               c_savepoint, c_rollback, &c}),
+        0);
+    assert_int_equal(store_write(f->st, three_requests, NULL), 0);
+    assert_int_equal(c.begin, 1);
+    assert_int_equal(c.before_commit, 1);
+    assert_int_equal(c.savepoint, 3);
+    assert_int_equal(c.rollback, 1);
+    assert_int_equal(c.rolled_back_to, 8); /* the mark taken before the failed request */
+    /* A write that fails is not committed: no before_commit. */
+    assert_int_equal(store_write(f->st, nested_fail, NULL), SM_EINVAL);
+    assert_int_equal(c.begin, 2);
+    assert_int_equal(c.before_commit, 1);
+}
+
+/* ---- the index's buffered postings ----------------------------------------------------------- */
+
+static int req_good(struct store_txn *t, void *arg)
+{
+    return put_words(t, arg, "zeppelin", 10);
+}
+
+/* Writes a profile (postings buffered), then fails: the request must leave no trace. */
+static int req_bad(struct store_txn *t, void *arg)
+{
+    int rc = put_words(t, arg, "zeppelin balloon", 10);
+    return rc ? rc : SM_EINVAL;
+}
+
+static int batch_good_bad_good(struct store_txn *t, void *arg)
+{
+    (void)arg;
+    assert_int_equal(store_txn_nested(t, req_good, "g1"), 0);
+    assert_int_equal(store_txn_nested(t, req_bad, "bad"), SM_EINVAL);
+    assert_int_equal(store_txn_nested(t, req_good, "g2"), 0);
+    return 0;
+}
+
+static void test_index_a_failed_request_drops_its_buffered_postings(void **state)
+{
+    struct fx *f = *state;
+
+    open_all(f, 0);
+    assert_int_equal(store_write(f->st, batch_good_bad_good, NULL), 0);
+    assert_int_equal(df_now(f, "zeppelin"), 2);
+    assert_int_equal(df_now(f, "balloon"), 0);
+}
+
+struct rerun {
+    int runs;
+    int n;
+};
+
+/*
+ * Many big profiles in one batch, one nested txn each, into a tiny map: the first attempt runs
+ * out of map and writes "zeppelin"; the re-runs write "balloon" instead. Nothing buffered by the
+ * first attempt may survive into the commit.
+ */
+static int batch_rerun(struct store_txn *t, void *arg)
+{
+    struct rerun *a = arg;
+    const char *word = a->runs++ ? "balloon" : "zeppelin";
+
+    for (int i = 0; i < a->n; i++) {
+        char id[32];
+        int rc;
+
+        snprintf(id, sizeof(id), "r-%d", i);
+        rc = store_txn_nested(t, i % 2 ? req_good : req_bad, id);
+        if (t->map_full)
+            return SM_ESTORE;
+        (void)rc;
+    }
+    /* Every request after the first attempt writes the same word. */
+    for (int i = 0; i < a->n; i++) {
+        char id[32];
+        int rc;
+
+        snprintf(id, sizeof(id), "s-%d", i);
+        rc = put_words(t, id, word, 3000);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static void test_index_a_rerun_after_map_growth_does_not_duplicate_postings(void **state)
+{
+    struct fx *f = *state;
+    struct rerun a = {0, 60};
+    struct store_txn r;
+    struct index_stats s;
+
+    open_all(f, 64 << 10);
+    assert_int_equal(store_write(f->st, batch_rerun, &a), 0);
+    assert_true(a.runs > 1);
+    assert_int_equal(df_now(f, "zeppelin"), 30); /* the odd r- profiles only */
+    assert_int_equal(df_now(f, "balloon"), 60);  /* the s- profiles, once each */
+    store_read_init(f->st, &r);
+    assert_int_equal(store_read_begin(&r), 0);
+    assert_int_equal(index_stats(f->ix, &r, &s), 0);
+    assert_int_equal(s.n_docs, 90);
+    assert_int_equal(s.next_docid, 91);
+    store_read_release(&r);
+}
+
+/* A query in a write txn (event suggestions) sees the batch's earlier requests. */
+struct qarg {
+    struct index *ix;
+    uint32_t seen_ok, seen_failed, seen_after;
+};
+
+static int req_query(struct store_txn *t, void *arg)
+{
+    struct qarg *q = arg;
+
+    q->seen_ok = index_df(q->ix, t, "zeppelin", 8);
+    return 0;
+}
+
+static int req_query_fail(struct store_txn *t, void *arg)
+{
+    struct qarg *q = arg;
+
+    q->seen_failed = index_df(q->ix, t, "zeppelin", 8);
+    return SM_EINVAL;
+}
+
+static int req_query_after(struct store_txn *t, void *arg)
+{
+    struct qarg *q = arg;
+
+    q->seen_after = index_df(q->ix, t, "zeppelin", 8);
+    return 0;
+}
+
+static int batch_with_queries(struct store_txn *t, void *arg)
+{
+    struct qarg *q = arg;
+
+    assert_int_equal(store_txn_nested(t, req_good, "q1"), 0);
+    assert_int_equal(store_txn_nested(t, req_query, q), 0);
+    assert_int_equal(store_txn_nested(t, req_good, "q2"), 0);
+    /* Applies q2's postings inside a request that then fails: they must come back. */
+    assert_int_equal(store_txn_nested(t, req_query_fail, q), SM_EINVAL);
+    assert_int_equal(store_txn_nested(t, req_query_after, q), 0);
+    return 0;
+}
+
+static void test_index_a_query_in_a_write_batch_sees_its_earlier_requests(void **state)
+{
+    struct fx *f = *state;
+    struct qarg q = {0};
+
+    open_all(f, 0);
+    q.ix = f->ix;
+    assert_int_equal(store_write(f->st, batch_with_queries, &q), 0);
+    assert_int_equal(q.seen_ok, 1);
+    assert_int_equal(q.seen_failed, 2);
+    assert_int_equal(q.seen_after, 2);
+    assert_int_equal(df_now(f, "zeppelin"), 2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(
+            test_batch_hooks_run_once_per_attempt_and_roll_back_failed_requests, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_index_a_failed_request_drops_its_buffered_postings,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_index_a_rerun_after_map_growth_does_not_duplicate_postings, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_index_a_query_in_a_write_batch_sees_its_earlier_requests, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
