@@ -37,6 +37,7 @@ struct spec {
     enum sched_mode mode;
     int participants, slots, tables, meetings, candidates;
     int fixed_percent, hole_percent; /* 0: generator defaults */
+    int seeds;                       /* instances (seeds 1..seeds) */
 };
 
 static const char *status_name(int st)
@@ -82,8 +83,7 @@ static int run_one(const struct opts *o, const struct spec *sp, uint64_t seed, b
 
     memset(&lp, 0, sizeof(lp));
     memset(&r, 0, sizeof(r));
-    sched_gen_defaults(&go, sp->mode, sp->participants, sp->slots, sp->tables, sp->meetings,
-                       seed);
+    sched_gen_defaults(&go, sp->mode, sp->participants, sp->slots, sp->tables, sp->meetings, seed);
     go.candidates = sp->candidates;
     if (sp->fixed_percent)
         go.fixed_percent = sp->fixed_percent;
@@ -151,10 +151,10 @@ static int run_one(const struct opts *o, const struct spec *sp, uint64_t seed, b
         snprintf(cms, sizeof(cms), "%u", lp.ms);
     }
     if (sp->mode == SCHED_PLACE) {
-        printf("%-22s place  %5d %6d %3d %4d | %4d / %-4s | %6s | %6s | %6u | %7s | %s%s\n", name,
-               in.pb.n_participants, in.pb.n_meetings, in.pb.n_slots, in.pb.n_tables, r.breaks,
-               cb, "", "", r.elapsed_ms, cms, o->cbc ? status_name(lp.status) : "no cbc",
-               r.optimal ? ", smematch proven by bound" : "");
+        printf("%-22s place  %5d %6d %3d %4d | %4d / %-4s | %-22s | %6u | %7s | %s%s\n", name,
+               in.pb.n_participants, in.pb.n_meetings, in.pb.n_slots, in.pb.n_tables, r.breaks, cb,
+               "", r.elapsed_ms, cms, o->cbc ? status_name(lp.status) : "no cbc",
+               r.optimal ? "; smematch optimal by its bound" : "");
         if (strict && lp.status == SCHED_LP_OPTIMAL && r.breaks > lp.breaks) {
             fprintf(stderr, "%s: %d breaks, CBC proves %d\n", name, r.breaks, lp.breaks);
             rc = 1;
@@ -170,7 +170,7 @@ static int run_one(const struct opts *o, const struct spec *sp, uint64_t seed, b
             snprintf(cv, sizeof(cv), "%lld", (long long)theirs);
             snprintf(ratio, sizeof(ratio), "%.2f%%",
                      theirs > 0 ? 100.0 * (double)ours / (double)theirs : 100.0);
-            if (lp.covered != r.covered || lp.fill != r.fill)  /* a higher level differs */
+            if (lp.covered != r.covered || lp.fill != r.fill) /* a higher level differs */
                 snprintf(ratio, sizeof(ratio), "cov %d/%d fill %d/%d", r.covered, lp.covered,
                          r.fill, lp.fill);
             if (strict && lp.status == SCHED_LP_OPTIMAL &&
@@ -181,7 +181,7 @@ static int run_one(const struct opts *o, const struct spec *sp, uint64_t seed, b
                 rc = 1;
             }
         }
-        printf("%-22s choose %5d %6d %3d %4d | %4d / %-4s | %6lld / %-6s %7s | %6u | %7s | %s\n",
+        printf("%-22s choose %5d %6d %3d %4d | %4d / %-4s | %6lld / %-6s %-7s | %6u | %7s | %s\n",
                name, in.pb.n_participants, in.pb.n_meetings, in.pb.n_slots, in.pb.n_tables,
                r.breaks, cb, (long long)ours, cv, ratio, r.elapsed_ms, cms,
                o->cbc ? status_name(lp.status) : "no cbc");
@@ -196,23 +196,27 @@ out:
 
 static void header(void)
 {
-    printf("%-22s %-6s %5s %6s %3s %4s | %-11s | %-22s | %6s | %7s | %s\n", "instance", "mode",
-           "P", "M", "S", "T", "breaks s/c", "objective s/c (ratio)", "s ms", "cbc ms",
-           "cbc status");
+    printf("%-22s %-6s %5s %6s %3s %4s | %-11s | %-22s | %6s | %7s | %s\n", "instance", "mode", "P",
+           "M", "S", "T", "breaks s/c", "objective s/c (ratio)", "s ms", "cbc ms", "cbc status");
+    printf("(s: smematch, c: CBC; M: meetings given, or candidates in choose mode; T: tables with "
+           "booths;\n objective = value - break_cost * breaks at equal coverage and fill)\n");
 }
 
+/* Sizes CBC proves within minutes, then the place target size (~80 participants, ~300
+   meetings, 20 slots), loose and tight, where CBC only reaches its time limit. */
 static const struct spec suite[] = {
-    {"place-40x12", SCHED_PLACE, 40, 12, 8, 120, 0, 0, 0},
-    {"place-60x16", SCHED_PLACE, 60, 16, 12, 200, 0, 0, 0},
-    {"place-80x20", SCHED_PLACE, 80, 20, 16, 300, 0, 0, 0},
-    {"choose-30x8", SCHED_CHOOSE, 30, 8, 6, 30, 120, 0, 0},
-    {"choose-40x10", SCHED_CHOOSE, 40, 10, 8, 40, 200, 0, 0},
-    {"choose-60x12", SCHED_CHOOSE, 60, 12, 12, 60, 300, 0, 0},
+    {"place-20x8-tight", SCHED_PLACE, 20, 8, 6, 50, 0, 12, 60, 15},
+    {"place-30x10-tight", SCHED_PLACE, 30, 10, 8, 80, 0, 12, 60, 3},
+    {"place-80x20", SCHED_PLACE, 80, 20, 16, 300, 0, 0, 0, 3},
+    {"place-80x20-tight", SCHED_PLACE, 80, 20, 16, 300, 0, 12, 60, 3},
+    {"choose-20x6", SCHED_CHOOSE, 20, 6, 4, 16, 50, 0, 0, 3},
+    {"choose-30x8", SCHED_CHOOSE, 30, 8, 6, 30, 120, 0, 0, 3},
+    {"choose-40x10", SCHED_CHOOSE, 40, 10, 8, 40, 200, 0, 0, 2},
 };
 
 static const struct spec smoke[] = {
-    {"smoke-place", SCHED_PLACE, 12, 6, 3, 20, 0, 0, 0},
-    {"smoke-choose", SCHED_CHOOSE, 10, 5, 3, 8, 25, 0, 0},
+    {"smoke-place", SCHED_PLACE, 12, 6, 3, 20, 0, 0, 0, 1},
+    {"smoke-choose", SCHED_CHOOSE, 10, 5, 3, 8, 25, 0, 0, 1},
 };
 
 static int run_large(const struct opts *o)
@@ -222,12 +226,12 @@ static int run_large(const struct opts *o)
     struct sched_result r;
     int rc = 0;
 
-    printf("%-8s %5s %6s %3s %4s | %6s %6s %8s %6s %7s %6s | %6s %s\n", "mode", "P", "req", "S",
-           "T", "must", "placed", "value", "breaks", "covered", "fill", "ms", "status");
+    printf("%-8s %5s %6s %3s %4s | %11s %6s %8s %6s %7s %6s | %6s %s\n", "mode", "P", "req", "S",
+           "T", "must placed", "placed", "value", "breaks", "covered", "fill", "ms", "status");
     for (int mode = 0; mode < 2; mode++) {
-        /* SCHED_CHOOSE: 20,000 requests of which 6,000 accepted; SCHED_PLACE: as many planted
-           meetings as fit in the same event. */
-        sched_gen_defaults(&go, mode ? SCHED_CHOOSE : SCHED_PLACE, 2000, 24, 400,
+        /* 400 tables: 300 shared and 100 exhibitors' booths. SCHED_CHOOSE: 20,000 requests of
+           which 6,000 accepted; SCHED_PLACE: 9,000 meetings given (planted). */
+        sched_gen_defaults(&go, mode ? SCHED_CHOOSE : SCHED_PLACE, 2000, 24, 300,
                            mode ? 6000 : 9000, 1);
         go.candidates = mode ? 14000 : 0;
         go.booths = 100;
@@ -245,11 +249,12 @@ static int run_large(const struct opts *o)
             rc = 1;
         } else {
             uint32_t ms = (uint32_t)(sm_now_ms() - t0);
-            printf("%-8s %5d %6d %3d %4d | %6d %6d %8lld %6d %7d %6d | %6u %s\n",
-                   mode ? "choose" : "place", in.pb.n_participants, in.pb.n_meetings,
-                   in.pb.n_slots, in.pb.n_tables, r.must_total, r.placed, (long long)r.value,
-                   r.breaks, r.covered, r.fill, ms,
-                   r.deadline_hit ? "deadline" : "finished");
+            char must[32];
+            snprintf(must, sizeof(must), "%d/%d", r.must_placed, r.must_total);
+            printf("%-8s %5d %6d %3d %4d | %11s %6d %8lld %6d %7d %6d | %6u %s\n",
+                   mode ? "choose" : "place", in.pb.n_participants, in.pb.n_meetings, in.pb.n_slots,
+                   in.pb.n_tables, must, r.placed, (long long)r.value, r.breaks, r.covered,
+                   r.fill, ms, r.deadline_hit ? "deadline" : "finished");
             if (check_or_report("large", &in.pb, &r))
                 rc = 1;
         }
@@ -264,14 +269,15 @@ static void usage(void)
     fprintf(stderr,
             "usage: smematch-sched-bench [--large | --smoke] [--cbc PATH | --no-cbc]\n"
             "                            [--cbc-time SEC] [--cbc-start] [--dir DIR] [--keep]\n"
-            "                            [--seeds N] [--tight]\n"
+            "                            [--seeds N] [--only NAME] [--tight]\n"
             "                            [--deadline MS] [--effort N]\n"
             "                            [--instance place|choose P S T M [C]]\n");
 }
 
 int main(int argc, char **argv)
 {
-    struct opts o = {.cbc = "cbc", .cbc_time = 300, .seeds = 2};
+    struct opts o = {.cbc = "cbc", .cbc_time = 120};
+    const char *only = NULL;
     bool large = false, smk = false, custom = false, tight = false;
     struct spec one = {0};
     char tmpl[] = "/tmp/smematch-sched-XXXXXX";
@@ -300,6 +306,8 @@ int main(int argc, char **argv)
             o.dir = argv[++i];
         else if (!strcmp(a, "--seeds") && more)
             o.seeds = atoi(argv[++i]);
+        else if (!strcmp(a, "--only") && more)
+            only = argv[++i];
         else if (!strcmp(a, "--deadline") && more)
             o.deadline = (uint32_t)atoi(argv[++i]);
         else if (!strcmp(a, "--effort") && more)
@@ -315,8 +323,7 @@ int main(int argc, char **argv)
             one.candidates = i + 6 < argc && argv[i + 6][0] != '-' ? atoi(argv[i + 6]) : 0;
             i += 5 + (one.candidates > 0);
             custom = true;
-        }
-        else {
+        } else {
             usage();
             return 2;
         }
@@ -341,12 +348,13 @@ int main(int argc, char **argv)
             one.fixed_percent = 12;
             one.hole_percent = 60;
         }
-        for (int sd = 1; sd <= o.seeds; sd++)
+        for (int sd = 1; sd <= (o.seeds ? o.seeds : 1); sd++)
             rc |= run_one(&o, &one, (uint64_t)sd, false);
     } else {
         for (size_t i = 0; i < SM_ARRAY_SIZE(suite); i++)
-            for (int sd = 1; sd <= o.seeds; sd++)
-                rc |= run_one(&o, &suite[i], (uint64_t)sd, false);
+            for (int sd = 1; sd <= (o.seeds ? o.seeds : suite[i].seeds); sd++)
+                if (!only || strstr(suite[i].name, only))
+                    rc |= run_one(&o, &suite[i], (uint64_t)sd, false);
     }
     if (o.cbc && !o.keep && o.dir == tmpl)
         rmdir(tmpl);

@@ -27,8 +27,8 @@ static bool chance(struct rng *r, int percent)
     return below(r, 100) < percent;
 }
 
-void sched_gen_defaults(struct sched_gen_opts *o, enum sched_mode mode, int participants,
-                        int slots, int tables, int meetings, uint64_t seed)
+void sched_gen_defaults(struct sched_gen_opts *o, enum sched_mode mode, int participants, int slots,
+                        int tables, int meetings, uint64_t seed)
 {
     memset(o, 0, sizeof(*o));
     o->mode = mode;
@@ -101,9 +101,8 @@ int sched_gen(struct sched_inst *in, const struct sched_gen_opts *o)
     planted = calloc((size_t)maxm + 1, sizeof(int));
     cumb = calloc((size_t)nb, sizeof(double));
     cums = calloc((size_t)ns, sizeof(double));
-    if (!in->slots || !in->tables || !in->parts || !in->meets || !in->after || !in->ids ||
-        !busy || !paired || !shared || !interp || !booth_of || !cnt || !planted || !cumb ||
-        !cums) {
+    if (!in->slots || !in->tables || !in->parts || !in->meets || !in->after || !in->ids || !busy ||
+        !paired || !shared || !interp || !booth_of || !cnt || !planted || !cumb || !cums) {
         rc = SM_ENOMEM;
         goto out;
     }

@@ -20,25 +20,25 @@
 struct sched_gen_opts {
     enum sched_mode mode;
     int participants;
-    int slots;             /* over days of up to 24 slots, each day two sessions (am/pm) */
-    int tables;            /* shared tables */
-    int booths;            /* exhibitors with their own booth */
-    int meetings;          /* planted meetings (SCHED_PLACE) or accepted requests (SCHED_CHOOSE) */
-    int candidates;        /* SCHED_CHOOSE: optional candidates on top (mutual interest,
-                              engine suggestions) */
-    int hole_percent;      /* participants with an availability hole */
-    int interp_percent;    /* meetings needing an interpreter */
-    int interp_cap;        /* interpreters per slot, -1 none */
-    int fixed_percent;     /* meetings fixed to their planted slot */
-    int session_percent;   /* meetings bound to their planted session */
-    int precedence;        /* "after" constraints (SCHED_PLACE) */
-    int64_t break_cost;    /* SCHED_CHOOSE */
+    int slots;           /* over days of up to 24 slots, each day two sessions (am/pm) */
+    int tables;          /* shared tables */
+    int booths;          /* exhibitors with their own booth */
+    int meetings;        /* planted meetings (SCHED_PLACE) or accepted requests (SCHED_CHOOSE) */
+    int candidates;      /* SCHED_CHOOSE: optional candidates on top (mutual interest,
+                            engine suggestions) */
+    int hole_percent;    /* participants with an availability hole */
+    int interp_percent;  /* meetings needing an interpreter */
+    int interp_cap;      /* interpreters per slot, -1 none */
+    int fixed_percent;   /* meetings fixed to their planted slot */
+    int session_percent; /* meetings bound to their planted session */
+    int precedence;      /* "after" constraints (SCHED_PLACE) */
+    int64_t break_cost;  /* SCHED_CHOOSE */
     uint64_t seed;
 };
 
 /* Defaults for n participants (others scaled from it). */
-void sched_gen_defaults(struct sched_gen_opts *o, enum sched_mode mode, int participants,
-                        int slots, int tables, int meetings, uint64_t seed);
+void sched_gen_defaults(struct sched_gen_opts *o, enum sched_mode mode, int participants, int slots,
+                        int tables, int meetings, uint64_t seed);
 
 /* An instance: the problem and the arrays it points into (owned). */
 struct sched_inst {

@@ -62,7 +62,8 @@ static bool usable(const struct sched_problem *pb, int m)
                 return false;
         if (pb->n_groups) {
             int ga = pb->participants[x->a].group, gb = pb->participants[x->b].group;
-            if (!pb->group_allow[ga * pb->n_groups + gb] && !pb->group_allow[gb * pb->n_groups + ga])
+            if (!pb->group_allow[ga * pb->n_groups + gb] &&
+                !pb->group_allow[gb * pb->n_groups + ga])
                 return false;
         }
     }
@@ -138,9 +139,9 @@ static void row_end(struct lpw *w, const char *op, int64_t rhs)
 struct model {
     const struct sched_problem *pb;
     int S, P, M;
-    bool *use;      /* [M] */
-    uint8_t *ok;    /* [M * S] */
-    int *deg;       /* [P] usable meetings of p */
+    bool *use;   /* [M] */
+    uint8_t *ok; /* [M * S] */
+    int *deg;    /* [P] usable meetings of p */
     int *adj_first, *adj;
 };
 
@@ -301,8 +302,7 @@ int sched_lp_write(const struct sched_problem *pb, const char *path)
             if (s == 0 || !same_block(pb, s, s - 1)) {
                 bool has = false;
                 for (int t = s; t < S && same_block(pb, s, t) && !has; t++)
-                    has = !sched_slots_has(&pb->participants[p].forbidden, t) &&
-                          y_count(&md, p, t);
+                    has = !sched_slots_has(&pb->participants[p].forbidden, t) && y_count(&md, p, t);
                 if (has) {
                     snprintf(v, sizeof(v), "u%d_%d", p, s);
                     term(&w, -bc, v);
@@ -407,14 +407,16 @@ int sched_lp_write(const struct sched_problem *pb, const char *path)
             int n = 0;
             for (int m = 0; m < M; m++)
                 n += md.use[m] && md.ok[(size_t)m * S + s] &&
-                     (pb->meetings[m].flags & SCHED_M_FIXED_TABLE) && pb->meetings[m].fixed_table == t;
+                     (pb->meetings[m].flags & SCHED_M_FIXED_TABLE) &&
+                     pb->meetings[m].fixed_table == t;
             if (n < 2)
                 continue;
             snprintf(name, sizeof(name), "table%d_%d", t, s);
             row_begin(&w, name);
             for (int m = 0; m < M; m++)
                 if (md.use[m] && md.ok[(size_t)m * S + s] &&
-                    (pb->meetings[m].flags & SCHED_M_FIXED_TABLE) && pb->meetings[m].fixed_table == t) {
+                    (pb->meetings[m].flags & SCHED_M_FIXED_TABLE) &&
+                    pb->meetings[m].fixed_table == t) {
                     snprintf(v, sizeof(v), "x%d_%d", m, s);
                     term(&w, 1, v);
                 }
@@ -562,8 +564,8 @@ out:
 }
 
 int sched_lp_solve(const char *cbc, const struct sched_problem *pb, const char *lp_path,
-                   const char *sol_path, const char *log_path, int time_limit_s,
-                   const int *start, struct sched_lp_run *out)
+                   const char *sol_path, const char *log_path, int time_limit_s, const int *start,
+                   struct sched_lp_run *out)
 {
     char sec[32], line[512], startf[512];
     uint64_t t0 = sm_now_ms();
@@ -660,8 +662,7 @@ int sched_lp_solve(const char *cbc, const struct sched_problem *pb, const char *
 
 /* ---- CBC's schedule as a result ---- */
 
-int sched_lp_to_result(const struct sched_problem *pb, const int *slot_of,
-                       struct sched_result *r)
+int sched_lp_to_result(const struct sched_problem *pb, const int *slot_of, struct sched_result *r)
 {
     int S = pb->n_slots, P = pb->n_participants, M = pb->n_meetings, T = pb->n_tables;
     uint8_t *used = calloc((size_t)T * S + 1, 1);
@@ -695,9 +696,9 @@ int sched_lp_to_result(const struct sched_problem *pb, const int *slot_of,
                 const struct sched_table *tb = &pb->tables[t];
                 if (used[(size_t)t * S + s] || sched_slots_has(&tb->closed, s))
                     continue;
-                if (fixed ? t == x->fixed_table
-                          : booth ? (tb->owner == x->a || tb->owner == x->b) && tb->owner >= 0
-                                  : tb->owner == -1)
+                if (fixed   ? t == x->fixed_table
+                    : booth ? (tb->owner == x->a || tb->owner == x->b) && tb->owner >= 0
+                            : tb->owner == -1)
                     pl->table = t;
             }
             if (pl->table >= 0)
@@ -720,12 +721,12 @@ int sched_lp_to_result(const struct sched_problem *pb, const int *slot_of,
                 r->interpreters_in_slot[pl->slot]++;
         }
         if (x->flags & SCHED_M_PUBLISHED)
-            pl->moved = pl->slot < 0 ? SCHED_MOVE_DROPPED
-                        : pl->slot != x->prev_slot ? SCHED_MOVE_SLOT
+            pl->moved = pl->slot < 0                 ? SCHED_MOVE_DROPPED
+                        : pl->slot != x->prev_slot   ? SCHED_MOVE_SLOT
                         : pl->table != x->prev_table ? SCHED_MOVE_TABLE
                                                      : SCHED_MOVE_NONE;
     }
-    r->breaks = sched_check_breaks(pb, slot_of, r->breaks_of, &r->max_breaks);
+    r->breaks = sched_check_breaks_idle(pb, slot_of, r->breaks_of, &r->max_breaks, &r->idle);
     for (int p = 0; p < P; p++)
         r->sumsq_breaks += (int64_t)r->breaks_of[p] * r->breaks_of[p];
     free(used);

@@ -32,16 +32,16 @@
 #include "sched.h"
 
 enum sched_lp_status {
-    SCHED_LP_OPTIMAL,    /* proven optimal */
-    SCHED_LP_TIME_LIMIT, /* stopped on the time limit with a feasible solution */
+    SCHED_LP_OPTIMAL,     /* proven optimal */
+    SCHED_LP_TIME_LIMIT,  /* stopped on the time limit with a feasible solution */
     SCHED_LP_NO_SOLUTION, /* infeasible, or no solution within the time limit */
-    SCHED_LP_ERROR,      /* cbc could not be run */
+    SCHED_LP_ERROR,       /* cbc could not be run */
 };
 
 struct sched_lp_run {
-    int status;        /* enum sched_lp_status */
-    uint32_t ms;       /* wall time of cbc */
-    int *slot_of;      /* [n_meetings] slot of each meeting in CBC's solution, -1 unplaced */
+    int status;   /* enum sched_lp_status */
+    uint32_t ms;  /* wall time of cbc */
+    int *slot_of; /* [n_meetings] slot of each meeting in CBC's solution, -1 unplaced */
     int placed, breaks, covered, fill;
     int64_t value;
 };
@@ -56,8 +56,8 @@ int sched_lp_write(const struct sched_problem *pb, const char *path);
  * Returns 0 (see out->status), SM_ENOMEM. Release out with sched_lp_run_release.
  */
 int sched_lp_solve(const char *cbc, const struct sched_problem *pb, const char *lp_path,
-                   const char *sol_path, const char *log_path, int time_limit_s,
-                   const int *start, struct sched_lp_run *out);
+                   const char *sol_path, const char *log_path, int time_limit_s, const int *start,
+                   struct sched_lp_run *out);
 void sched_lp_run_release(struct sched_lp_run *run);
 
 /*

@@ -224,10 +224,11 @@ struct sched_result {
     int64_t sumsq_breaks;               /* sum of squared breaks per participant */
     int idle;               /* idle slots inside breaks, all participants (the last level) */
     int64_t value;          /* value of placed meetings */
-    int breaks_lower_bound; /* proven lower bound on breaks for the placed set (SCHED_PLACE) */
-    bool optimal;           /* breaks == breaks_lower_bound with every meeting placed */
+    int breaks_lower_bound; /* SCHED_PLACE, every usable meeting placed: proven lower bound on
+                               breaks (0 otherwise) */
+    bool optimal;           /* SCHED_PLACE: every usable meeting placed with breaks at the bound */
     int moved;              /* published meetings that moved or were dropped */
-    bool deadline_hit;      /* the deadline stopped the search (result not deterministic) */
+    bool deadline_hit;      /* the deadline shortened the search (result may vary by run) */
     uint64_t iterations;    /* local search moves tried */
     uint32_t elapsed_ms;
     struct sm_error error; /* why sched_solve failed */

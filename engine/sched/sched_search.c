@@ -372,9 +372,90 @@ static void refill(struct sched_state *st, int p)
         st_place(st, best, bests);
 }
 
+/* An unpinned optional meeting of slot s satisfying kind (1 shared table, 2 interpreter). */
+static int optional_in_slot(const struct sched_state *st, int s, int kind)
+{
+    const int *row = st->sl + (size_t)s * st->slcap;
+    for (int i = 0; i < st->slen[s]; i++) {
+        int y = row[i];
+        if (st->tier[y] == 0 && !st->pinned[y] && (kind != 1 || st->general[y]) &&
+            (kind != 2 || st->interp[y]))
+            return y;
+    }
+    return -1;
+}
+
+/* An unpinned optional meeting of participant p, or -1. */
+static int optional_of(const struct sched_state *st, int p)
+{
+    for (int w = 0; w < st->nw; w++) {
+        uint64_t v = st->busy[p].w[w];
+        while (v) {
+            int y = st->at[(size_t)p * st->S + w * 64 + __builtin_ctzll(v)];
+            v &= v - 1;
+            if (st->tier[y] == 0 && !st->pinned[y])
+                return y;
+        }
+    }
+    return -1;
+}
+
+/*
+ * A must meeting e that found no free slot may push optional meetings out of one: the sides'
+ * optional meetings there, an optional one of a side at its cap, an optional shared-table or
+ * interpreter meeting of a full slot. Tries up to 8 slots from a random start; true if placed.
+ */
+static bool place_pushing(struct sched_state *st, int e)
+{
+    int n = ss_count(&st->allow[e], st->nw), side[2] = {st->ma[e], st->mb[e]};
+
+    if (st->tier[e] == 0 || n == 0 || !st->logging)
+        return false; /* trying a slot needs the undo log */
+    for (int k = 0, start = st_below(st, n); k < SM_MIN(n, 8); k++) {
+        int s = ss_nth(&st->allow[e], st->nw, (start + k) % n), mark = st->nlog;
+        bool ok = true;
+        for (int i = 0; i < 2 && ok; i++) {
+            int y = st->at[(size_t)side[i] * st->S + s];
+            if (y >= 0 && (st->tier[y] > 0 || st->pinned[y]))
+                ok = false;
+            else if (y >= 0)
+                st_unplace(st, y);
+        }
+        for (int i = 0; i < 2 && ok; i++) {
+            if (st->cnt[side[i]] < st->cap[side[i]])
+                continue;
+            int y = optional_of(st, side[i]);
+            if (y < 0)
+                ok = false;
+            else
+                st_unplace(st, y);
+        }
+        if (ok && st->general[e] && st->gused[s] >= st->gcap[s]) {
+            int y = optional_in_slot(st, s, 1);
+            if (y < 0)
+                ok = false;
+            else
+                st_unplace(st, y);
+        }
+        if (ok && st->interp[e] && st->iused[s] >= st->icap[s]) {
+            int y = optional_in_slot(st, s, 2);
+            if (y < 0)
+                ok = false;
+            else
+                st_unplace(st, y);
+        }
+        if (ok && st_can_place(st, e, s)) {
+            st_place(st, e, s);
+            return true;
+        }
+        undo_to(st, mark);
+    }
+    return false;
+}
+
 static bool mv_relocate(struct sched_state *st, int x, int s)
 {
-    int ev[16], nev = 0, t = st->tier[x];
+    int ev[16], nev = 0;
     int side[2] = {st->ma[x], st->mb[x]};
 
     if (st->pinned[x] || st->slot[x] == s || !ss_has(&st->allow[x], s))
@@ -458,7 +539,7 @@ static bool mv_relocate(struct sched_state *st, int x, int s)
         int bs = best_slot(st, ev[i], true, NULL);
         if (bs >= 0) {
             st_place(st, ev[i], bs);
-        } else {
+        } else if (!place_pushing(st, ev[i])) {
             refill(st, st->ma[ev[i]]);
             refill(st, st->mb[ev[i]]);
         }
@@ -695,6 +776,16 @@ static void construct(struct sched_state *st)
     qsort(keys, (size_t)n, sizeof(*keys), key_cmp);
     for (int i = 0; i < n; i++)
         construct_one(st, keys[i].i, true);
+    /* Later meetings may have made room, or can be moved for the earlier ones: a few more
+       repair passes over the must meetings still out. */
+    for (int pass = 0; pass < 3 && st->nm > 0; pass++) {
+        int before = st->nm;
+        for (int i = 0; i < n; i++)
+            if (st->slot[keys[i].i] < 0)
+                construct_one(st, keys[i].i, true);
+        if (st->nm == before)
+            break;
+    }
 
     if (st->choose) {
         /* Cover participants with no meeting, the ones with fewest candidates first. */
@@ -855,12 +946,16 @@ void st_search(struct sched_state *st, int lower_bound)
     /*
      * Budget in iterations, so that the result does not depend on the machine's speed: rounds
      * of slow cooling (the longer the better on tight instances), each from the best schedule,
-     * at most 4 at the default effort, stopping after 2 rounds without progress.
+     * 4 at the default effort (more on small events), stopping when half of them in a row bring
+     * no progress.
      */
     int nmov = st->np + st->nu;
     uint32_t effort = st->pb->effort ? SM_MIN(st->pb->effort, 1000u) : 100;
     uint64_t round_len = (uint64_t)SM_MAX(50000, 2000 * (uint64_t)nmov);
-    uint64_t budget = SM_MAX(2000, round_len * 4 * effort / 100);
+    /* Small events are cheap: more restarts, at least about 1.6 million iterations. */
+    uint64_t rounds = SM_MAX(4, (1600000 + round_len - 1) / round_len);
+    uint64_t budget = SM_MAX(2000, round_len * rounds * effort / 100);
+    int stale_limit = (int)SM_MAX(2, rounds / 2);
     /* ... and no more than about 10 s of work on a big event without a deadline. */
     budget = SM_MIN(budget, 10000000ull * effort / 100);
     round_len = SM_MIN(round_len, budget);
@@ -942,7 +1037,7 @@ void st_search(struct sched_state *st, int lower_bound)
             }
         }
         stale_rounds = improved ? 0 : stale_rounds + 1;
-        if (stale_rounds >= 2)
+        if (stale_rounds >= stale_limit)
             break;
         /* Next round starts from the best schedule. */
         if (!unsaved && obj_cmp(&cur, &best) != 0) {

@@ -187,10 +187,10 @@ static void test_check_counts_breaks_by_definition(void **state)
     int slots[7];
     int cases[][7] = {
         /* slots of meetings 0..6 (-1 unplaced), expected breaks of participant 0 */
-        {0, 1, 2, 3, -1, -1, -1},  /* consecutive: 0 */
+        {0, 1, 2, 3, -1, -1, -1},   /* consecutive: 0 */
         {0, 2, -1, -1, -1, -1, -1}, /* one idle slot between: 1 */
         {0, 3, -1, -1, -1, -1, -1}, /* two idle slots are one break: 1 */
-        {0, 2, 3, 5, 7, -1, -1},   /* one in the morning, one in the afternoon: 2 */
+        {0, 2, 3, 5, 7, -1, -1},    /* one in the morning, one in the afternoon: 2 */
         {3, 4, -1, -1, -1, -1, -1}, /* across the session boundary: 0 */
         {1, -1, -1, -1, -1, -1, 2}, /* idle before the first and after the last: 0 */
     };
@@ -201,6 +201,12 @@ static void test_check_counts_breaks_by_definition(void **state)
         assert_int_equal(sched_check_breaks(&f->pb, slots, brk, NULL), want[c]);
         assert_int_equal(brk[0], want[c]);
     }
+    /* Idle slots inside breaks: 0 _ 2 3 _ 5 _ 7 has two, 0 _ _ 3 has two. */
+    int idle = -1, c1[7] = {0, 2, 3, 5, 7, -1, -1}, c2[7] = {0, 3, -1, -1, -1, -1, -1};
+    assert_int_equal(sched_check_breaks_idle(&f->pb, c1, NULL, NULL, &idle), 2);
+    assert_int_equal(idle, 2);
+    assert_int_equal(sched_check_breaks_idle(&f->pb, c2, NULL, NULL, &idle), 1);
+    assert_int_equal(idle, 2);
     /* A forbidden slot is transparent: 0 _ X 3 is one break, 0 X X 3 none. */
     int a[7] = {0, 3, -1, -1, -1, -1, -1};
     fx_forbid(f, 0, 2);

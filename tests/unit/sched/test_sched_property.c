@@ -39,7 +39,7 @@ static struct fx *gen(struct rng *r, int P, int S, int T, int M, bool tiny, int 
 {
     struct fx *f = fx_new(chance(r, 50) ? SCHED_CHOOSE : SCHED_PLACE, S, T, P);
     f->pb.seed = rnd(r);
-    f->pb.effort = tiny ? 20 : 5;
+    f->pb.effort = tiny ? 3 : 2;
     for (int s = 1; s < S; s++) {
         f->slots[s].day = f->slots[s - 1].day + chance(r, 10);
         f->slots[s].session = chance(r, 15) ? !f->slots[s - 1].session : f->slots[s - 1].session;
@@ -184,7 +184,8 @@ static bool fits(struct bf *b, int m, int s)
                 return false;
         if (pb->n_groups) {
             int ga = pb->participants[a].group, gc = pb->participants[c].group;
-            if (!pb->group_allow[ga * pb->n_groups + gc] && !pb->group_allow[gc * pb->n_groups + ga])
+            if (!pb->group_allow[ga * pb->n_groups + gc] &&
+                !pb->group_allow[gc * pb->n_groups + ga])
                 return false;
         }
     }
@@ -235,8 +236,7 @@ static bool fits(struct bf *b, int m, int s)
     return true;
 }
 
-static void objective(const struct sched_problem *pb, const int *slot, const int *cnt,
-                      int64_t *o)
+static void objective(const struct sched_problem *pb, const int *slot, const int *cnt, int64_t *o)
 {
     int brk[8], total = sched_check_breaks(pb, slot, brk, NULL);
     int64_t t[3] = {0}, value = 0, sumsq = 0, covered = 0, fill = 0;
@@ -376,8 +376,8 @@ static void test_random_schedules_pass_checker_and_keep_published(void **state)
             } else if (x->prev_table == t && x->prev_slot == ts) {
                 assert_int_not_equal(moved, SCHED_MOVE_NONE);
             } else if (moved != SCHED_MOVE_NONE) {
-                fail_msg("instance %d: published meeting %d moved (%d) though still feasible",
-                         i, m, moved);
+                fail_msg("instance %d: published meeting %d moved (%d) though still feasible", i, m,
+                         moved);
             }
         }
         fx_free(f);
@@ -416,10 +416,9 @@ static void test_tiny_instances_reach_exhaustive_optimum(void **state)
                      "%lld) vs optimum (%lld %lld %lld %lld %lld %lld %lld)",
                      i, f->pb.mode == SCHED_CHOOSE ? "choose" : "place", P, S, b->M,
                      (long long)got[0], (long long)got[1], (long long)got[2], (long long)got[3],
-                     (long long)got[4], (long long)got[5], (long long)got[6],
-                     (long long)b->best[0], (long long)b->best[1], (long long)b->best[2],
-                     (long long)b->best[3], (long long)b->best[4], (long long)b->best[5],
-                     (long long)b->best[6]);
+                     (long long)got[4], (long long)got[5], (long long)got[6], (long long)b->best[0],
+                     (long long)b->best[1], (long long)b->best[2], (long long)b->best[3],
+                     (long long)b->best[4], (long long)b->best[5], (long long)b->best[6]);
         compared++;
         nontrivial += f->r.breaks > 0;
         free(b);
@@ -436,7 +435,7 @@ static struct fx *gen_dense(struct rng *r)
     int P = 4 + below(r, 3), S = 4 + below(r, 3);
     struct fx *f = fx_new(SCHED_PLACE, S, (P + 1) / 2, P);
     f->pb.seed = rnd(r);
-    f->pb.effort = 20;
+    f->pb.effort = 3;
     if (chance(r, 30))
         for (int s = S / 2; s < S; s++)
             f->slots[s].session = 1;
@@ -480,8 +479,8 @@ static void test_tiny_place_instances_breaks_match_exhaustive(void **state)
         search(b, 0);
         if (f->r.must_placed != b->best[0] + b->best[1] || -f->r.breaks != b->best[4] ||
             -f->r.sumsq_breaks != b->best[5])
-            fail_msg("dense instance %d: placed %d breaks %d sumsq %lld, optimum %lld %lld %lld",
-                     i, f->r.must_placed, f->r.breaks, (long long)f->r.sumsq_breaks,
+            fail_msg("dense instance %d: placed %d breaks %d sumsq %lld, optimum %lld %lld %lld", i,
+                     f->r.must_placed, f->r.breaks, (long long)f->r.sumsq_breaks,
                      (long long)(b->best[0] + b->best[1]), (long long)-b->best[4],
                      (long long)-b->best[5]);
         assert_true(f->r.breaks_lower_bound <= f->r.breaks);
@@ -492,8 +491,8 @@ static void test_tiny_place_instances_breaks_match_exhaustive(void **state)
         free(b);
         fx_free(f);
     }
-    print_message("place mode: %d of 200 optima have breaks, %d proven by the bound\n",
-                  withbreaks, proven);
+    print_message("place mode: %d of 200 optima have breaks, %d proven by the bound\n", withbreaks,
+                  proven);
 }
 
 static void test_tiny_choose_instances_match_exhaustive(void **state)
