@@ -119,12 +119,35 @@ def test_sample_expo_day_as_in_the_walk_through():
             assert (m["slot"], m["table"]["id"]) == before[m["id"]], ("moved", m)
         assert not noshow_meetings & {m["id"] for m in after["meetings"]}
 
+        # A walk-in registers at the desk: choose mode finds them partners in the gaps and
+        # leaves every published meeting where it is.
+        st, _, base = c.request("GET", "/v1/profiles/cn-ningbo-000000")
+        walkin = dict(base, id="cn-ningbo-walkin-1", name="Ningbo Walk-in Trading Co.")
+        for k in ("created_ms", "updated_ms"):
+            walkin.pop(k, None)
+        assert c.request("POST", "/v1/profiles", walkin)[0] == 201
+        st, _, r = c.request("POST", "/v1/events/%s/participants" % EVENT,
+                             {"profile": "cn-ningbo-walkin-1", "walk_in": True, "group": "cn",
+                              "max_meetings": 4})
+        assert st == 201, r
+        out = cli(c, "event", "schedule", EVENT, "--mode", "choose", "--publish")
+        print(out.strip())
+        assert "moved: 0" in out, out
+        st, _, final = c.request("GET", "/v1/events/%s/schedule" % EVENT)
+        check_hard_rules(final["meetings"], dict(participants, **{
+            "cn-ningbo-walkin-1": {"max_meetings": 4}}), forbidden)
+        for m in final["meetings"]:
+            if m["id"] in before and m["id"] not in noshow_meetings:
+                assert (m["slot"], m["table"]["id"]) == before[m["id"]], ("moved", m)
+        assert any("cn-ningbo-walkin-1" in (m["a"]["id"], m["b"]["id"])
+                   for m in final["meetings"]), "the walk-in got no meeting"
+
         for body in ({"by": "organizer", "held": True},
                      {"by": "cn-ningbo-000000", "outcome": "prospective_deal"}):
             st, _, r = c.request("PUT", "/v1/events/%s/meetings/m1" % EVENT, body)
             assert st == 200, r
         stats = json.loads(cli(c, "event", "stats", EVENT))
-        assert stats["participants"] == 300
+        assert stats["participants"] == 301  # with the walk-in
         assert stats["meetings"]["held"] == 1
         assert stats["outcomes"]["prospective_deal"] == 1
 
