@@ -253,8 +253,8 @@ static int run_large(const struct opts *o)
             snprintf(must, sizeof(must), "%d/%d", r.must_placed, r.must_total);
             printf("%-8s %5d %6d %3d %4d | %11s %6d %8lld %6d %7d %6d | %6u %s\n",
                    mode ? "choose" : "place", in.pb.n_participants, in.pb.n_meetings, in.pb.n_slots,
-                   in.pb.n_tables, must, r.placed, (long long)r.value, r.breaks, r.covered,
-                   r.fill, ms, r.deadline_hit ? "deadline" : "finished");
+                   in.pb.n_tables, must, r.placed, (long long)r.value, r.breaks, r.covered, r.fill,
+                   ms, r.deadline_hit ? "deadline" : "finished");
             if (check_or_report("large", &in.pb, &r))
                 rc = 1;
         }
