@@ -33,14 +33,6 @@ const struct profile_limits profile_default_limits = {
 #define PHONE_MAX 64
 #define PATH_MAX_LEN 128 /* = sizeof(struct sm_error.field) */
 
-static const char *const coop_names[COOP__COUNT] = {
-    "outsourcing",  "joint_venture", "technology_transfer",
-    "distribution", "franchise",     "investment",
-    "rnd",          "services",
-};
-
-static const char *const kind_names[KIND__COUNT] = {"sme", "large", "foreign", "service"};
-
 /* Top-level fields, in canonical (encoding) order. */
 enum field {
     F_ID,
@@ -82,31 +74,6 @@ static int parse_name(const char *const *names, int count, const char *s, size_t
         if (strlen(names[i]) == n && memcmp(names[i], s, n) == 0)
             return i;
     return -1;
-}
-
-const char *coop_type_name(enum coop_type t)
-{
-    return (unsigned)t < COOP__COUNT ? coop_names[t] : NULL;
-}
-
-int coop_type_parse(const char *s, size_t n)
-{
-    return parse_name(coop_names, COOP__COUNT, s, n);
-}
-
-const char *profile_kind_name(enum profile_kind k)
-{
-    return (unsigned)k < KIND__COUNT ? kind_names[k] : NULL;
-}
-
-int profile_kind_parse(const char *s, size_t n)
-{
-    return parse_name(kind_names, KIND__COUNT, s, n);
-}
-
-bool coop_type_symmetric(enum coop_type t)
-{
-    return t == COOP_JOINT_VENTURE || t == COOP_RND;
 }
 
 bool profile_id_valid(const char *s, size_t n)

@@ -21,29 +21,17 @@ const struct score_params score_default_params = {
 };
 /* clang-format on */
 
-/* The same spellings as profile.c's tables (see score.h). */
-/* clang-format off */
-static const char *const type_names[COOP__COUNT] = {
-    "outsourcing", "joint_venture", "technology_transfer", "distribution",
-    "franchise",   "investment",    "rnd",                 "services",
-};
-/* clang-format on */
-static const char *const kind_names[KIND__COUNT] = {"sme", "large", "foreign", "service"};
-
+/* Names come from coop.c; "" rather than NULL for a value out of range (a damaged doc). */
 const char *score_type_name(enum coop_type t)
 {
-    return (unsigned)t < COOP__COUNT ? type_names[t] : "";
+    const char *s = coop_type_name(t);
+    return s ? s : "";
 }
 
 const char *score_kind_name(enum profile_kind k)
 {
-    return (unsigned)k < KIND__COUNT ? kind_names[k] : "";
-}
-
-/* joint_venture and rnd: a need also matches a need (profile.h coop_type_symmetric). */
-static bool symmetric(unsigned t)
-{
-    return t == COOP_JOINT_VENTURE || t == COOP_RND;
+    const char *s = profile_kind_name(k);
+    return s ? s : "";
 }
 
 /* ---- components ---- */
@@ -386,7 +374,7 @@ static double direction(const struct score_params *prm, const struct score_corpu
     for (uint32_t i = x->n_offers; i < match_doc_n_items(x); i++) {
         const struct match_item *need = match_doc_item(x, i);
         uint32_t bit = 1u << need->type;
-        bool sym = symmetric(need->type);
+        bool sym = coop_type_symmetric((enum coop_type)need->type);
 
         if (!(y->offer_types & bit) && !(sym && (y->need_types & bit)))
             continue;

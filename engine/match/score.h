@@ -183,8 +183,7 @@ int score_lead_qcmp(const void *x, const void *y);
 int score_lead_pack(const struct score_lead *lead, const struct score_explain *ex,
                     msgpack_packer *pk);
 
-/* Names as on the wire; "" when out of range. Same spellings as profile.h's functions (the
- * match library links without the engine core, so it carries its own copy of the table). */
+/* Names as on the wire (profile.h's coop_type_name/profile_kind_name); "" when out of range. */
 const char *score_type_name(enum coop_type t);
 const char *score_kind_name(enum profile_kind k);
 
