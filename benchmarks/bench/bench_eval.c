@@ -1,11 +1,11 @@
 /*
- * bench_eval.c - smematch-eval: the quality of smematch's leads against a plain BM25 baseline
- * (SQLite FTS5) on the generator's planted pairs (SPEC §3, docs/benchmarks.md).
+ * bench_eval.c - smematch-eval: the quality of smematch's leads against plain BM25 baselines
+ * (SQLite FTS5 and Xapian) on the generator's planted pairs (SPEC §3, docs/benchmarks.md).
  *
  * One run: generate (or read) profiles and their truth, start an engine in a temporary folder
  * (or use --zmq), import the profiles with profile.import, then for every query of the truth
- * ask match.leads for the top k and FTS5 for the top k by bm25() of the query's needs, and
- * print precision@k, recall@k, NDCG@k and the decoy rate side by side.
+ * ask match.leads for the top k, and FTS5 and Xapian for the top k by BM25 of the query's
+ * needs, and print precision@k, recall@k, NDCG@k and the decoy rate side by side.
  */
 #include "sm.h"
 
@@ -17,6 +17,7 @@
 #include "bench_engine.h"
 #include "bench_fts.h"
 #include "bench_util.h"
+#include "bench_xapian.h"
 #include "jsonmp.h"
 
 #define MAX_K 100
@@ -92,8 +93,8 @@ struct query {
     int *rel;          /* their relevance (1 or 2) */
     int nrel;
     char *needs;       /* its needs' texts and keywords */
-    long top_sm[MAX_K], top_fts[MAX_K], top_srch[MAX_K];
-    int n_sm, n_fts, n_srch;
+    long top_sm[MAX_K], top_fts[MAX_K], top_xap[MAX_K], top_srch[MAX_K];
+    int n_sm, n_fts, n_xap, n_srch;
 };
 
 struct eval {
@@ -106,6 +107,7 @@ struct eval {
     size_t nq;
     int k;
     size_t batch;
+    uint64_t fts_ns, xap_ns; /* time spent adding documents to each baseline */
 };
 
 static void usage(FILE *f)
@@ -115,8 +117,9 @@ static void usage(FILE *f)
             "                     [--profiles FILE --truth FILE [--roles FILE]]\n"
             "                     [--zmq ENDPOINT] [--no-import] [--k K] [--queries Q]\n"
             "                     [--build DIR] [--keep]\n"
-            "Quality of smematch's leads (match.leads) against SQLite FTS5 BM25 on planted pairs:\n"
-            "precision@K, recall@K, NDCG@K and decoys in the top K, side by side.\n"
+            "Quality of smematch's leads (match.leads) against BM25 with SQLite FTS5 and with\n"
+            "Xapian on planted pairs: precision@K, recall@K, NDCG@K and decoys in the top K,\n"
+            "side by side.\n"
             "  --seed S, --count N    generate N profiles with smematch-gen (default 1, 2000)\n"
             "  --profiles, --truth    use these files instead (--roles adds the decoy rate)\n"
             "  --zmq ENDPOINT         use a running engine instead of starting one\n"
@@ -127,8 +130,9 @@ static void usage(FILE *f)
             "  --keep                 keep the temporary folder\n");
 }
 
-/* Read every profile: ids, msgpack for the import, FTS5 documents. */
-static int load_profiles(struct eval *ev, const struct bench_lines *lines, struct bench_fts *fts)
+/* Read every profile: ids, msgpack for the import, FTS5 and Xapian documents. */
+static int load_profiles(struct eval *ev, const struct bench_lines *lines, struct bench_fts *fts,
+                         struct bench_xapian *xap)
 {
     msgpack_packer pk;
     struct bench_buf doc;
@@ -163,8 +167,16 @@ static int load_profiles(struct eval *ev, const struct bench_lines *lines, struc
         jsonmp_pack(p, &pk);
         doc.len = 0;
         bench_profile_doc(p, &doc);
-        if (doc.len)
+        if (doc.len) {
+            uint64_t t0 = sm_now_ns(), t1;
+
             rc = bench_fts_add(fts, (int64_t)i, doc.s, doc.len);
+            t1 = sm_now_ns();
+            if (!rc)
+                rc = bench_xapian_add(xap, (int64_t)i, doc.s, doc.len);
+            ev->fts_ns += t1 - t0;
+            ev->xap_ns += sm_now_ns() - t1;
+        }
         json_decref(p);
         if (rc)
             break;
@@ -436,7 +448,7 @@ static double ndcg(const struct query *q, const long *top, int n, int k)
     return idcg > 0 ? dcg / idcg : 0;
 }
 
-enum ranking { RANK_LEADS, RANK_SEARCH, RANK_FTS };
+enum ranking { RANK_LEADS, RANK_SEARCH, RANK_FTS, RANK_XAPIAN };
 
 static void measure(const struct eval *ev, enum ranking which, struct measures *m)
 {
@@ -445,8 +457,12 @@ static void measure(const struct eval *ev, enum ranking which, struct measures *
         const struct query *q = &ev->q[i];
         const long *top = which == RANK_LEADS    ? q->top_sm
                           : which == RANK_SEARCH ? q->top_srch
-                                                 : q->top_fts;
-        int n = which == RANK_LEADS ? q->n_sm : which == RANK_SEARCH ? q->n_srch : q->n_fts;
+                          : which == RANK_FTS    ? q->top_fts
+                                                 : q->top_xap;
+        int n = which == RANK_LEADS    ? q->n_sm
+                : which == RANK_SEARCH ? q->n_srch
+                : which == RANK_FTS    ? q->n_fts
+                                       : q->n_xap;
         int hits = 0, decoys = 0;
 
         for (int j = 0; j < n; j++) {
@@ -502,20 +518,22 @@ int main(int argc, char **argv)
         {NULL, 0, NULL, 0}};
     const char *seed = "1", *count = "2000", *preset = "general", *profiles = NULL;
     const char *truth = NULL, *roles = NULL, *zmq_ep = NULL, *build = NULL;
-    char tmp[512] = "", path_p[600], path_t[600], path_r[600], path_db[600], data[600];
+    char tmp[512] = "", path_p[600], path_t[600], path_r[600], path_db[600], path_xdb[600];
+    char data[600];
     char log[600], ep[64], pub[64], buf[32], label[64];
     bool no_import = false, keep = false;
     long max_queries = 0;
     struct eval ev = {.k = 10, .batch = 2000};
     struct bench_lines lines = {0};
     struct bench_fts fts = {0};
+    struct bench_xapian *xap = NULL;
     struct bench_engine eng = {0};
     struct bench_proc engine = {0};
     struct bench_lat lat;
-    struct measures msm, mfts, msr;
+    struct measures msm, mfts, mxap, msr;
     uint64_t t0;
     size_t total_queries = 0;
-    double t_fts_build, t_fts_query, t_import, t_leads, t_srch;
+    double t_load, t_fts_build, t_xap_build, t_fts_query, t_xap_query, t_import, t_leads, t_srch;
     bool has_srch;
     long rc;
     int opt, status = 1;
@@ -571,13 +589,23 @@ int main(int argc, char **argv)
     if (bench_lines_open(&lines, profiles) != 0)
         goto out;
 
-    /* 2. Parse; FTS5 index over the same texts. */
+    /* 2. Parse; FTS5 and Xapian indexes over the same texts. */
     snprintf(path_db, sizeof(path_db), "%s/fts5.db", tmp);
+    snprintf(path_xdb, sizeof(path_xdb), "%s/xapian.glass", tmp);
     t0 = sm_now_ns();
-    if (bench_fts_open(&fts, path_db) != 0 || load_profiles(&ev, &lines, &fts) != 0 ||
-        bench_fts_finish(&fts) != 0)
+    if (bench_fts_open(&fts, path_db) != 0 || bench_xapian_open(&xap, path_xdb) != 0 ||
+        load_profiles(&ev, &lines, &fts, xap) != 0)
         goto out;
-    t_fts_build = bench_secs(t0);
+    t_load = bench_secs(t0);
+    t0 = sm_now_ns();
+    if (bench_fts_finish(&fts) != 0)
+        goto out;
+    t_fts_build = (double)ev.fts_ns / 1e9 + bench_secs(t0);
+    t0 = sm_now_ns();
+    if (bench_xapian_finish(xap) != 0)
+        goto out;
+    t_xap_build = (double)ev.xap_ns / 1e9 + bench_secs(t0);
+    t_load -= (double)(ev.fts_ns + ev.xap_ns) / 1e9; /* what is left: parsing, msgpack */
     if (load_truth(&ev, truth) != 0 || (roles && load_roles(&ev, roles) != 0))
         goto out;
     if (max_queries > 0 && (size_t)max_queries < ev.nq) {
@@ -667,6 +695,23 @@ int main(int argc, char **argv)
     }
     t_fts_query = bench_secs(t0);
 
+    /* 6a. Baseline: Xapian BM25 over the same texts and the same query terms. */
+    t0 = sm_now_ns();
+    for (size_t i = 0; i < ev.nq; i++) {
+        struct bench_buf qs;
+        int64_t top[MAX_K];
+        int n;
+
+        bench_buf_init(&qs);
+        bench_query_terms(ev.q[i].needs, &qs);
+        n = bench_xapian_search(xap, qs.s ? qs.s : "", ev.q[i].idx, top, ev.k);
+        bench_buf_release(&qs);
+        ev.q[i].n_xap = n < 0 ? 0 : n;
+        for (int j = 0; j < ev.q[i].n_xap; j++)
+            ev.q[i].top_xap[j] = (long)top[j];
+    }
+    t_xap_query = bench_secs(t0);
+
     /* 6b. smematch's own text search (match.search) on the same query texts. */
     t0 = sm_now_ns();
     rc = bench_engine_run(&eng, "match.search", ev.nq, 4, make_search, on_search, &ev, NULL,
@@ -677,6 +722,7 @@ int main(int argc, char **argv)
     /* 7. Report. */
     measure(&ev, RANK_LEADS, &msm);
     measure(&ev, RANK_FTS, &mfts);
+    measure(&ev, RANK_XAPIAN, &mxap);
     measure(&ev, RANK_SEARCH, &msr);
     {
         size_t pairs = 0, rel2 = 0;
@@ -695,11 +741,11 @@ int main(int argc, char **argv)
                ev.k, (double)SM_MIN(pairs, (size_t)ev.k * ev.nq) / ((double)ev.k * ev.nq),
                (double)pairs / ev.nq);
     }
-    printf("%-34s %14s %12s %16s\n", "measure", "smematch leads", "FTS5 BM25",
+    printf("%-34s %14s %12s %12s %16s\n", "measure", "smematch leads", "FTS5 BM25", "Xapian BM25",
            has_srch ? "smematch search" : "");
 #define ROW(label, f, fmt)                                                                     \
     do {                                                                                       \
-        printf("%-34s %14" fmt " %12" fmt, label, msm.f, mfts.f);                              \
+        printf("%-34s %14" fmt " %12" fmt " %12" fmt, label, msm.f, mfts.f, mxap.f);           \
         if (has_srch)                                                                          \
             printf(" %16" fmt, msr.f);                                                         \
         printf("\n");                                                                          \
@@ -716,12 +762,13 @@ int main(int argc, char **argv)
         ROW("own decoys in top k, per query", decoys, ".4f");
         msm.decoys = msm.decoys_total ? 100.0 * (double)msm.decoys_in / msm.decoys_total : 0;
         mfts.decoys = mfts.decoys_total ? 100.0 * (double)mfts.decoys_in / mfts.decoys_total : 0;
+        mxap.decoys = mxap.decoys_total ? 100.0 * (double)mxap.decoys_in / mxap.decoys_total : 0;
         msr.decoys = msr.decoys_total ? 100.0 * (double)msr.decoys_in / msr.decoys_total : 0;
         ROW("decoys reaching their top k, %", decoys, ".1f");
         printf("other slots of the top k, %% of all slots:\n");
         {
-            struct measures *ms[3] = {&msm, &mfts, &msr};
-            for (int j = 0; j < 3; j++) {
+            struct measures *ms[4] = {&msm, &mfts, &mxap, &msr};
+            for (int j = 0; j < 4; j++) {
                 double s = ms[j]->slots ? 100.0 / (double)ms[j]->slots : 0;
                 ms[j]->other_partner *= s;
                 ms[j]->other_decoy *= s;
@@ -737,19 +784,24 @@ int main(int argc, char **argv)
         ROW("  plain profiles", plain, ".1f");
     }
 #undef ROW
-    printf("%-34s %14.2f %12.2f", "wall time per query, ms", 1000.0 * t_leads / (double)ev.nq,
-           1000.0 * t_fts_query / (double)ev.nq);
+    printf("%-34s %14.2f %12.2f %12.2f", "wall time per query, ms",
+           1000.0 * t_leads / (double)ev.nq, 1000.0 * t_fts_query / (double)ev.nq,
+           1000.0 * t_xap_query / (double)ev.nq);
     if (has_srch)
         printf(" %16.2f", 1000.0 * t_srch / (double)ev.nq);
     printf("\n");
-    printf("\nimport %.1f s (profile.import, %zu a batch); FTS5 index %.1f s (parse + insert + "
-           "optimize); engine queries 4 in flight (leads p50 %.2f ms, p99 %.2f ms), FTS5 one "
-           "at a time\n",
-           t_import, ev.batch, t_fts_build, bench_lat_ms(&lat, 50), bench_lat_ms(&lat, 99));
+    printf("\nimport %.1f s (profile.import, %zu a batch); parsing %.1f s; FTS5 index %.1f s "
+           "(insert + optimize); Xapian index %.1f s (index + commit + compact); engine queries "
+           "4 in flight (leads p50 %.2f ms, p99 %.2f ms), FTS5 and Xapian one at a time\n",
+           t_import, ev.batch, t_load, t_fts_build, t_xap_build, bench_lat_ms(&lat, 50),
+           bench_lat_ms(&lat, 99));
     if (leads_unknown)
         printf("note: %zu leads named profiles not in the file\n", leads_unknown);
-    if (msm.ndcg <= mfts.ndcg)
-        printf("note: smematch does NOT beat the BM25 baseline on NDCG@10 in this run\n");
+    if (msm.ndcg <= mfts.ndcg || msm.ndcg <= mxap.ndcg)
+        printf("note: smematch does NOT beat the BM25 baselines (%s) on NDCG@10 in this run\n",
+               msm.ndcg <= mfts.ndcg && msm.ndcg <= mxap.ndcg ? "FTS5 and Xapian"
+               : msm.ndcg <= mfts.ndcg                       ? "FTS5"
+                                                             : "Xapian");
     status = 0;
 out:
     bench_engine_close(&eng);
@@ -760,6 +812,7 @@ out:
             status = 1;
     }
     bench_fts_close(&fts);
+    bench_xapian_close(&xap);
     bench_lines_release(&lines);
     for (size_t i = 0; i < ev.nq; i++) {
         free(ev.q[i].rel_idx);

@@ -186,7 +186,7 @@ static bool is_stop(const char *w, size_t n)
     return false;
 }
 
-void bench_fts_query(const char *text, struct bench_buf *out)
+void bench_query_terms(const char *text, struct bench_buf *out)
 {
     struct bench_buf t, seen;
     const unsigned char *p;
@@ -235,13 +235,34 @@ void bench_fts_query(const char *text, struct bench_buf *out)
             bench_buf_adds(&seen, key);
         }
         if (out->len)
-            bench_buf_adds(out, " OR ");
-        bench_buf_adds(out, "\"");
+            bench_buf_add(out, " ", 1);
         bench_buf_add(out, word, wl);
-        bench_buf_adds(out, "\"");
     }
     bench_buf_release(&t);
     bench_buf_release(&seen);
+}
+
+void bench_fts_query(const char *text, struct bench_buf *out)
+{
+    struct bench_buf terms;
+    const char *w;
+
+    bench_buf_init(&terms);
+    bench_query_terms(text, &terms);
+    out->len = 0;
+    bench_buf_add(out, "", 0);
+    /* Terms hold no space: bench_query_terms splits at spaces. */
+    for (w = terms.s; *w;) {
+        size_t wl = strcspn(w, " ");
+
+        if (out->len)
+            bench_buf_adds(out, " OR ");
+        bench_buf_adds(out, "\"");
+        bench_buf_add(out, w, wl);
+        bench_buf_adds(out, "\"");
+        w += wl + (w[wl] == ' ');
+    }
+    bench_buf_release(&terms);
 }
 
 static int sql_err(struct bench_fts *f, const char *what)

@@ -1,6 +1,7 @@
 /*
  * bench_fts.h - the baseline smematch is measured against (SPEC §3, §7): plain BM25 with
- * SQLite FTS5 over the same texts, plus the texts themselves.
+ * SQLite FTS5 over the same texts, plus the texts themselves (documents and query terms), which
+ * the Xapian peer (bench_xapian.h) is fed too.
  *
  * Documents and queries (docs/benchmarks.md explains the choices):
  * - a profile's document is its name, description, and every offer's and need's text and
@@ -39,8 +40,16 @@ void bench_profile_doc(const json_t *p, struct bench_buf *out);
 void bench_profile_needs(const json_t *p, struct bench_buf *out);
 
 /*
- * An FTS5 MATCH expression for text: its distinct terms (after bench_text_cjk_bigrams), each
- * quoted, joined with OR. Empty when the text has no term.
+ * The query terms of text, shared by both peers (FTS5 and Xapian, bench_xapian.h): its
+ * distinct words after bench_text_cjk_bigrams, split where unicode61 splits, ASCII lowercased,
+ * single ASCII letters and English stop words dropped, in order of first appearance, joined
+ * with single spaces (no term holds a space or a quote). Empty when the text has no term.
+ */
+void bench_query_terms(const char *text, struct bench_buf *out);
+
+/*
+ * An FTS5 MATCH expression for text: the terms of bench_query_terms, each quoted, joined
+ * with OR. Empty when the text has no term.
  */
 void bench_fts_query(const char *text, struct bench_buf *out);
 

@@ -1,11 +1,12 @@
 /*
  * bench_speed.c - smematch-bench: the speed figures of SPEC §7 in one run, each beside its
- * target, with SQLite FTS5 (BM25) as the search peer on the same texts (docs/benchmarks.md).
+ * target, with SQLite FTS5 and Xapian (BM25) as the search peers on the same texts
+ * (docs/benchmarks.md).
  *
  * Phases: generate (or read) profiles; start engine and gateway in a temporary folder; import
  * through the gateway (NDJSON POSTs, a few in parallel); leads in the engine (ZeroMQ, one in
  * flight and pipelined) and through HTTP (64 connections); /healthz through HTTP; search in
- * the engine and in FTS5 with the same query texts; data file size and engine memory.
+ * the engine, in FTS5 and in Xapian with the same query texts; data file size and engine memory.
  */
 #include "sm.h"
 
@@ -20,13 +21,14 @@
 #include "bench_fts.h"
 #include "bench_http.h"
 #include "bench_util.h"
+#include "bench_xapian.h"
 
 struct opts {
     long count;
     const char *seed, *preset, *profiles, *build;
     unsigned queries, conns, window, import_par, import_lines, gw_timeout_ms;
-    double http_secs, fts_secs;
-    bool keep, no_fts;
+    double http_secs, fts_secs, xapian_secs;
+    bool keep, no_fts, no_xapian;
 };
 
 /* ---- import through the gateway ----------------------------------------------------------- */
@@ -234,18 +236,60 @@ static size_t make_http_healthz(void *ctx, uint64_t seq, char *buf, size_t cap)
     return sizeof(req) - 1;
 }
 
+/* The search peers, run one after the other on the same query texts and documents. */
+enum { PEER_FTS, PEER_XAPIAN, PEERS };
+static const char *const peer_names[PEERS] = {"FTS5", "Xapian"};
+
 struct search_fig {
-    size_t n;             /* queries both ran */
-    double sm_p50, sm_p99, fts_p50, fts_p99;
-    size_t sm_ok, fts_ok; /* non-empty answers */
-    struct bench_lat fts;
+    size_t n;               /* queries smematch and every peer ran: the first n */
+    double sm_p50, sm_p99, p50[PEERS], p99[PEERS];
+    size_t sm_ok, ok[PEERS]; /* non-empty answers */
+    size_t ran[PEERS];      /* queries each peer ran within its budget */
+    struct bench_lat lat[PEERS];
 };
+
+/* Index every profile's document (bench_profile_doc) into a peer: add(peer, rowid, text). */
+static int index_docs(const struct bench_lines *lines, const char *name,
+                      int (*add)(void *, int64_t, const char *, size_t), void *peer)
+{
+    struct bench_buf doc;
+    uint64_t t0 = sm_now_ns();
+    int rc = 0;
+
+    bench_buf_init(&doc);
+    for (size_t i = 0; i < lines->n && !rc; i++) {
+        size_t len;
+        const char *l = bench_lines_get(lines, i, &len);
+        json_t *p = json_loadb(l, len, 0, NULL);
+
+        doc.len = 0;
+        if (p)
+            bench_profile_doc(p, &doc);
+        json_decref(p);
+        if (doc.len)
+            rc = add(peer, (int64_t)i, doc.s, doc.len);
+        if ((i + 1) % 100000 == 0)
+            fprintf(stderr, "  %s: %zu documents, %.0f s\n", name, i + 1, bench_secs(t0));
+    }
+    bench_buf_release(&doc);
+    return rc;
+}
+
+static int fts_add(void *f, int64_t rowid, const char *text, size_t len)
+{
+    return bench_fts_add(f, rowid, text, len);
+}
+
+static int xapian_add(void *x, int64_t rowid, const char *text, size_t len)
+{
+    return bench_xapian_add(x, rowid, text, len);
+}
 
 /* ---- report ------------------------------------------------------------------------------- */
 
 static void row(const char *what, const char *measured, const char *target, const char *verdict)
 {
-    printf("%-46s %-36s %-26s %s\n", what, measured, target, verdict);
+    printf("%-46s %-36s %-28s %s\n", what, measured, target, verdict);
 }
 
 static const char *verdict(bool ok, bool at_scale)
@@ -261,9 +305,10 @@ static void usage(FILE *f)
             "usage: smematch-bench [--count N] [--seed S] [--preset P] [--profiles FILE]\n"
             "                      [--queries Q] [--conns C] [--http-secs S] [--window W]\n"
             "                      [--import-parallel P] [--import-lines L] [--no-fts]\n"
-            "                      [--fts-secs S] [--gateway-timeout-ms MS]\n"
-            "                      [--build DIR] [--keep]\n"
-            "SPEC §7 speed figures in one run, each beside its target; SQLite FTS5 beside search.\n"
+            "                      [--fts-secs S] [--no-xapian] [--xapian-secs S]\n"
+            "                      [--gateway-timeout-ms MS] [--build DIR] [--keep]\n"
+            "SPEC §7 speed figures in one run, each beside its target; SQLite FTS5 and Xapian\n"
+            "beside search.\n"
             "  --count N            profiles to generate (default 100000)\n"
             "  --profiles FILE      an NDJSON of profiles instead\n"
             "  --queries Q          sampled profiles for leads and search (default 1000)\n"
@@ -273,8 +318,10 @@ static void usage(FILE *f)
             "  --import-parallel P  import POSTs in flight (default 3)\n"
             "  --import-lines L     NDJSON lines per POST (default 5000)\n"
             "  --no-fts             skip the FTS5 peer\n"
-            "  --fts-secs S         time budget of FTS5 per query set (default 120); both\n"
-            "                       engines are then compared on the queries FTS5 ran\n"
+            "  --fts-secs S         time budget of FTS5 per query set (default 120); all\n"
+            "                       engines are then compared on the queries every peer ran\n"
+            "  --no-xapian          skip the Xapian peer\n"
+            "  --xapian-secs S      time budget of Xapian per query set (default 120), likewise\n"
             "  --gateway-timeout-ms MS  the gateway's --timeout-ms (default 60000: a queue of\n"
             "                       5,000-profile import batches outlasts its 10 s default)\n");
 }
@@ -288,16 +335,17 @@ int main(int argc, char **argv)
         {"http-secs", required_argument, NULL, 'H'},    {"window", required_argument, NULL, 'w'},
         {"import-parallel", required_argument, NULL, 'i'},
         {"import-lines", required_argument, NULL, 'l'}, {"no-fts", no_argument, NULL, 'F'},
-        {"fts-secs", required_argument, NULL, 'T'},
+        {"fts-secs", required_argument, NULL, 'T'},     {"no-xapian", no_argument, NULL, 'X'},
+        {"xapian-secs", required_argument, NULL, 'S'},
         {"gateway-timeout-ms", required_argument, NULL, 'G'},
         {"build", required_argument, NULL, 'b'},        {"keep", no_argument, NULL, 'K'},
         {"help", no_argument, NULL, 'h'},               {NULL, 0, NULL, 0}};
     struct opts o = {.count = 100000, .seed = "1", .preset = "general", .queries = 1000,
                      .conns = 64, .window = 8, .import_par = 3, .import_lines = 5000,
-                     .http_secs = 10, .fts_secs = 120,
+                     .http_secs = 10, .fts_secs = 120, .xapian_secs = 120,
                      .gw_timeout_ms = 60000};
     char tmp[512] = "", path_p[600], data[600], elog[600], glog[600], ep[64], pub[64];
-    char httpaddr[64], exe_e[600], exe_g[600], count_s[32], mdb[700], fdb[600];
+    char httpaddr[64], exe_e[600], exe_g[600], count_s[32], mdb[700], fdb[600], xdb[600];
     char m1[64], m2[64], b1[32], gw_to[16];
     struct bench_lines lines = {0};
     struct bench_proc engine = {0}, gateway = {0};
@@ -308,12 +356,13 @@ int main(int argc, char **argv)
     struct import_run ir = {0};
     struct stat sb;
     uint64_t t0;
-    double t_gen = 0, t_import = 0, t_w = 0, t_fts = 0, fts_mb = 0;
+    double t_gen = 0, t_import = 0, t_w = 0, t_idx[PEERS] = {0}, idx_mb[PEERS] = {0};
     double l1_p50, l1_p99, lw_p50, lw_p99;
     size_t l1_ok = 0, l1_n = 0;
     struct search_fig sfig[QSETS];
     struct bench_fts fts = {0};
-    bool fts_open = false;
+    struct bench_xapian *xap = NULL;
+    bool fts_open = false, peer_on[PEERS];
     long e_rss_imp, e_hwm_imp, e_anon_imp, e_rss, e_hwm, e_anon, g_rss, g_hwm, g_anon, errs;
     int port, opt, status = 1;
 
@@ -321,7 +370,8 @@ int main(int argc, char **argv)
     bench_lat_init(&lw);
     memset(sfig, 0, sizeof(sfig));
     for (unsigned i = 0; i < QSETS; i++)
-        bench_lat_init(&sfig[i].fts);
+        for (unsigned pe = 0; pe < PEERS; pe++)
+            bench_lat_init(&sfig[i].lat[pe]);
     bench_lat_init(&hl.lat);
     bench_lat_init(&hh.lat);
     while ((opt = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
@@ -338,6 +388,8 @@ int main(int argc, char **argv)
         case 'l': o.import_lines = (unsigned)atoi(optarg); break;
         case 'F': o.no_fts = true; break;
         case 'T': o.fts_secs = atof(optarg); break;
+        case 'X': o.no_xapian = true; break;
+        case 'S': o.xapian_secs = atof(optarg); break;
         case 'G': o.gw_timeout_ms = (unsigned)atoi(optarg); break;
         case 'b': o.build = optarg; break;
         case 'K': o.keep = true; break;
@@ -347,12 +399,13 @@ int main(int argc, char **argv)
     }
     if (o.count < 1 || o.queries < 1 || o.conns < 1 || o.conns > 4096 || o.window < 1 ||
         o.import_par < 1 || o.import_par > 64 || o.import_lines < 1 || o.http_secs <= 0 ||
-        o.fts_secs <= 0 ||
-        optind != argc) {
+        o.fts_secs <= 0 || o.xapian_secs <= 0 || optind != argc) {
         usage(stderr);
         return 2;
     }
     o.build = bench_build_dir(o.build);
+    peer_on[PEER_FTS] = !o.no_fts;
+    peer_on[PEER_XAPIAN] = !o.no_xapian;
     if (bench_mkdtemp(tmp, sizeof(tmp), "smematch-bench-") != 0)
         return 1;
 
@@ -482,38 +535,35 @@ int main(int argc, char **argv)
                         &hh) != 0)
         goto out;
 
-    /* Search: the FTS5 peer's index over the same texts, then each query set in both. */
-    if (!o.no_fts) {
-        struct bench_buf doc;
+    /* Search: the peers' indexes over the same texts, then each query set in smematch and in
+     * each peer, one after the other. */
+    if (peer_on[PEER_FTS]) {
         struct stat fsb;
 
         snprintf(fdb, sizeof(fdb), "%s/fts5.db", tmp);
         fprintf(stderr, "FTS5: indexing %zu profiles...\n", lines.n);
-        bench_buf_init(&doc);
         t0 = sm_now_ns();
         if (bench_fts_open(&fts, fdb) != 0)
             goto out;
         fts_open = true;
-        for (size_t i = 0; i < lines.n; i++) {
-            size_t len;
-            const char *l = bench_lines_get(&lines, i, &len);
-            json_t *p = json_loadb(l, len, 0, NULL);
-
-            doc.len = 0;
-            if (p)
-                bench_profile_doc(p, &doc);
-            json_decref(p);
-            if (doc.len && bench_fts_add(&fts, (int64_t)i, doc.s, doc.len) != 0)
-                break;
-            if ((i + 1) % 100000 == 0)
-                fprintf(stderr, "  FTS5: %zu documents, %.0f s\n", i + 1, bench_secs(t0));
-        }
-        bench_buf_release(&doc);
-        if (bench_fts_finish(&fts) != 0)
+        if (index_docs(&lines, "FTS5", fts_add, &fts) != 0 || bench_fts_finish(&fts) != 0)
             goto out;
-        t_fts = bench_secs(t0);
+        t_idx[PEER_FTS] = bench_secs(t0);
         if (stat(fdb, &fsb) == 0)
-            fts_mb = (double)fsb.st_size / 1048576.0;
+            idx_mb[PEER_FTS] = (double)fsb.st_size / 1048576.0;
+    }
+    if (peer_on[PEER_XAPIAN]) {
+        struct stat xsb;
+
+        snprintf(xdb, sizeof(xdb), "%s/xapian.glass", tmp);
+        fprintf(stderr, "Xapian: indexing %zu profiles...\n", lines.n);
+        t0 = sm_now_ns();
+        if (bench_xapian_open(&xap, xdb) != 0 ||
+            index_docs(&lines, "Xapian", xapian_add, xap) != 0 || bench_xapian_finish(xap) != 0)
+            goto out;
+        t_idx[PEER_XAPIAN] = bench_secs(t0);
+        if (stat(xdb, &xsb) == 0)
+            idx_mb[PEER_XAPIAN] = (double)xsb.st_size / 1048576.0;
     }
     for (unsigned set = 0; set < QSETS; set++) {
         struct search_fig *sf = &sfig[set];
@@ -533,36 +583,47 @@ int main(int argc, char **argv)
         }
         sf->sm_ok = replies_nonempty;
         sf->n = all.n;
-        if (o.no_fts) {
-            sf->sm_p50 = bench_lat_ms(&all, 50);
-            sf->sm_p99 = bench_lat_ms(&all, 99);
-            bench_lat_release(&all);
-            continue;
-        }
-        /* FTS5 may take seconds a query at scale: give it a time budget, then compare both
-         * on the queries it got through (samples of one-in-flight runs come in query order). */
-        fprintf(stderr, "search (%s): FTS5, %u queries one at a time (at most %.0f s)...\n",
-                qset_names[set], smp.n, o.fts_secs);
+        /* A peer may take seconds a query at scale: give it a time budget, then compare all on
+         * the queries every peer got through (samples of one-in-flight runs come in query
+         * order). Query building (quoting, term splitting) is outside the timed part. */
         bench_buf_init(&q);
-        t0 = sm_now_ns();
-        for (unsigned i = 0; i < smp.n && bench_secs(t0) < o.fts_secs; i++) {
-            int64_t top[10];
-            uint64_t t;
-            int n;
+        for (unsigned pe = 0; pe < PEERS; pe++) {
+            double budget = pe == PEER_FTS ? o.fts_secs : o.xapian_secs;
 
-            bench_fts_query(smp.texts[set][i], &q);
-            t = sm_now_ns();
-            n = bench_fts_search(&fts, q.s ? q.s : "", -1, top, 10);
-            bench_lat_add(&sf->fts, sm_now_ns() - t);
-            sf->fts_ok += n > 0;
+            if (!peer_on[pe])
+                continue;
+            fprintf(stderr, "search (%s): %s, %u queries one at a time (at most %.0f s)...\n",
+                    qset_names[set], peer_names[pe], smp.n, budget);
+            t0 = sm_now_ns();
+            for (unsigned i = 0; i < smp.n && bench_secs(t0) < budget; i++) {
+                int64_t top[10];
+                uint64_t t;
+                int n;
+
+                if (pe == PEER_FTS)
+                    bench_fts_query(smp.texts[set][i], &q);
+                else
+                    bench_query_terms(smp.texts[set][i], &q);
+                t = sm_now_ns();
+                n = pe == PEER_FTS ? bench_fts_search(&fts, q.s ? q.s : "", -1, top, 10)
+                                   : bench_xapian_search(xap, q.s ? q.s : "", -1, top, 10);
+                bench_lat_add(&sf->lat[pe], sm_now_ns() - t);
+                sf->ok[pe] += n > 0;
+            }
+            sf->ran[pe] = sf->lat[pe].n;
+            sf->n = SM_MIN(sf->n, sf->ran[pe]);
         }
         bench_buf_release(&q);
-        sf->n = SM_MIN(all.n, sf->fts.n);
         all.n = sf->n;
         sf->sm_p50 = bench_lat_ms(&all, 50);
         sf->sm_p99 = bench_lat_ms(&all, 99);
-        sf->fts_p50 = bench_lat_ms(&sf->fts, 50);
-        sf->fts_p99 = bench_lat_ms(&sf->fts, 99);
+        for (unsigned pe = 0; pe < PEERS; pe++) {
+            if (!peer_on[pe])
+                continue;
+            sf->lat[pe].n = sf->n;
+            sf->p50[pe] = bench_lat_ms(&sf->lat[pe], 50);
+            sf->p99[pe] = bench_lat_ms(&sf->lat[pe], 99);
+        }
         bench_lat_release(&all);
     }
     bench_proc_mem(engine.pid, &e_rss, &e_hwm, &e_anon);
@@ -579,14 +640,14 @@ int main(int argc, char **argv)
         double hl_p50 = bench_lat_ms(&hl.lat, 50), hl_p99 = bench_lat_ms(&hl.lat, 99);
         double data_mb = (double)sb.st_size / 1048576.0;
         double data_alloc_mb = (double)sb.st_blocks * 512.0 / 1048576.0;
-        char v[96];
+        char v[96], target[48];
 
         printf("smematch-bench: %s profiles (%s), %ld CPUs, %u sampled profiles for leads and "
                "search\n\n",
                bench_commas(b1, sizeof(b1), (double)lines.n),
                o.profiles == path_p ? "generated" : o.profiles, sysconf(_SC_NPROCESSORS_ONLN),
                smp.n);
-        printf("%-46s %-36s %-26s %s\n", "what", "measured", "target (SPEC §7)", "");
+        printf("%-46s %-36s %-28s %s\n", "what", "measured", "target (SPEC §7)", "");
         if (t_gen > 0) {
             snprintf(m1, sizeof(m1), "%.1f s", t_gen);
             row("generate (smematch-gen)", m1, "", "");
@@ -619,26 +680,46 @@ int main(int argc, char **argv)
                  bench_lat_ms(&hh.lat, 99));
         snprintf(v, sizeof(v), "GET /healthz, %u connections", o.conns);
         row(v, m1, ">= 50,000 req/s", verdict(hh_qps >= 50000, true));
+        /* "faster than Xapian and FTS5": every peer that ran, on the same queries. */
+        snprintf(target, sizeof(target), "faster than %s%s%s",
+                 peer_on[PEER_XAPIAN] ? "Xapian" : "",
+                 peer_on[PEER_XAPIAN] && peer_on[PEER_FTS] ? " and " : "",
+                 peer_on[PEER_FTS] ? "FTS5" : "");
         for (unsigned set = 0; set < QSETS; set++) {
             struct search_fig *sf = &sfig[set];
+            bool any = false, faster = true;
+
+            for (unsigned pe = 0; pe < PEERS; pe++) {
+                if (!peer_on[pe])
+                    continue;
+                any = true;
+                faster = faster && sf->sm_p50 <= sf->p50[pe] && sf->sm_p99 <= sf->p99[pe];
+            }
             snprintf(m1, sizeof(m1), "p50 %.2f ms, p99 %.2f ms", sf->sm_p50, sf->sm_p99);
             snprintf(v, sizeof(v), "search top-10 (%s), smematch", qset_names[set]);
-            row(v, m1, "faster than FTS5",
-                o.no_fts ? ""
-                         : verdict(sf->sm_p50 <= sf->fts_p50 && sf->sm_p99 <= sf->fts_p99,
-                                   at_1m));
-            if (o.no_fts)
-                continue;
-            snprintf(m1, sizeof(m1), "p50 %.2f ms, p99 %.2f ms", sf->fts_p50, sf->fts_p99);
-            snprintf(v, sizeof(v), "  same queries, SQLite FTS5 bm25()");
-            row(v, m1, "(the peer)", "");
-            if (sf->n < smp.n)
-                printf("  (both over the first %zu queries: FTS5 ran out of its %.0f s budget)\n",
-                       sf->n, o.fts_secs);
+            row(v, m1, any ? target : "", any ? verdict(faster, at_1m) : "");
+            for (unsigned pe = 0; pe < PEERS; pe++) {
+                if (!peer_on[pe])
+                    continue;
+                snprintf(m1, sizeof(m1), "p50 %.2f ms, p99 %.2f ms", sf->p50[pe], sf->p99[pe]);
+                row(pe == PEER_FTS ? "  same queries, SQLite FTS5 bm25()"
+                                   : "  same queries, Xapian BM25",
+                    m1, "(a peer)", "");
+            }
+            for (unsigned pe = 0; pe < PEERS; pe++)
+                if (peer_on[pe] && sf->ran[pe] < smp.n)
+                    printf("  (all over the first %zu queries: %s ran out of its %g s budget "
+                           "after %zu)\n",
+                           sf->n, peer_names[pe],
+                           pe == PEER_FTS ? o.fts_secs : o.xapian_secs, sf->ran[pe]);
         }
-        if (!o.no_fts) {
-            snprintf(m1, sizeof(m1), "%.1f s, %.0f MB", t_fts, fts_mb);
+        if (peer_on[PEER_FTS]) {
+            snprintf(m1, sizeof(m1), "%.1f s, %.0f MB", t_idx[PEER_FTS], idx_mb[PEER_FTS]);
             row("  FTS5 index build (parse+insert+optimize)", m1, "", "");
+        }
+        if (peer_on[PEER_XAPIAN]) {
+            snprintf(m1, sizeof(m1), "%.1f s, %.0f MB", t_idx[PEER_XAPIAN], idx_mb[PEER_XAPIAN]);
+            row("  Xapian index build (parse+index+compact)", m1, "", "");
         }
         snprintf(m1, sizeof(m1), "%.0f MB (%.0f MB allocated)", data_mb, data_alloc_mb);
         row("data file <data>/db/data.mdb", m1, "<= 2 GB at 1M",
@@ -652,12 +733,17 @@ int main(int argc, char **argv)
         row("  engine memory right after the import", m2, "", "");
         snprintf(m2, sizeof(m2), "RSS %.0f MB, peak %.0f MB", g_rss / 1024.0, g_hwm / 1024.0);
         row("  gateway memory", m2, "", "");
-        printf("\nnon-empty answers: leads %zu/%zu; search, long: smematch %zu/%u, FTS5 %zu/%zu; "
-               "short: smematch %zu/%u, FTS5 %zu/%zu\n",
-               l1_ok, l1_n, sfig[0].sm_ok, smp.n, sfig[0].fts_ok, sfig[0].fts.n, sfig[1].sm_ok,
-               smp.n, sfig[1].fts_ok, sfig[1].fts.n);
-        printf("search queries: one random need of each sampled profile, its text and keywords "
-               "(long) or its keywords alone (short); FTS5 gets them as OR-ed terms\n");
+        printf("\nnon-empty answers: leads %zu/%zu", l1_ok, l1_n);
+        for (unsigned set = 0; set < QSETS; set++) {
+            printf("; search, %s: smematch %zu/%u", set == QSET_LONG ? "long" : "short",
+                   sfig[set].sm_ok, smp.n);
+            for (unsigned pe = 0; pe < PEERS; pe++)
+                if (peer_on[pe])
+                    printf(", %s %zu/%zu", peer_names[pe], sfig[set].ok[pe], sfig[set].ran[pe]);
+        }
+        printf("\nsearch queries: one random need of each sampled profile, its text and keywords "
+               "(long) or its keywords alone (short); the search peers get the same distinct "
+               "terms, OR-ed\n");
     }
     status = 0;
 out:
@@ -679,9 +765,11 @@ out:
     bench_lat_release(&l1);
     bench_lat_release(&lw);
     for (unsigned i = 0; i < QSETS; i++)
-        bench_lat_release(&sfig[i].fts);
+        for (unsigned pe = 0; pe < PEERS; pe++)
+            bench_lat_release(&sfig[i].lat[pe]);
     if (fts_open)
         bench_fts_close(&fts);
+    bench_xapian_close(&xap);
     bench_lat_release(&hl.lat);
     bench_lat_release(&hh.lat);
     if (o.keep || status)
