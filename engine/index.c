@@ -16,11 +16,17 @@
 #define INDEX_VERSION 1
 #define KEY_LEN 12
 #define BUILD_BATCH 2000      /* profiles per write transaction of the start-up build */
-#define POSTINGS_BUDGET 40000 /* postings read per query, over all its keys */
-#define KEY_CAP 10000         /* postings read from one key */
-#define BOOST_BUDGET 20000    /* postings read for B->A evidence (boost only) */
+/*
+ * Budgets of a query, measured with smematch-eval (docs/matching.md §10): reading more than
+ * 10,000 postings did not change NDCG@10 at 20,000 or 100,000 profiles, while the exact pool
+ * did (100 docs: -5 % at 100,000), so the pool stays large and the postings small.
+ */
+#define POSTINGS_BUDGET 10000 /* postings read per query, over all its keys */
+#define KEY_CAP 5000          /* postings read from one key */
+#define BOOST_BUDGET 5000     /* postings read for B->A evidence (boost only) */
 #define SECTOR_UB 40.0        /* upper-bound weight of a class-level sector match */
-#define POOL_MIN 300          /* candidates scored exactly (at least offset + limit + 100) */
+static uint32_t POOL_MIN = 300;
+static uint32_t SEARCH_POOL_MIN = 100;          /* candidates scored exactly (at least offset + limit + 100) */
 #define LOADS_PER_POOL 8      /* with filters: docs looked at per candidate kept */
 #define DF_CACHE 512          /* df values cached per query (power of two) */
 #define PBUF_KEEP (1u << 20)  /* buffered posting ops whose memory is kept between batches */
@@ -109,6 +115,44 @@ static void *scratch_get(size_t size)
         return NULL;
     }
     return sc->data;
+}
+
+/*
+ * This thread's cache of posting-key counts (document frequencies, key sizes) for one read
+ * snapshot. A leads query looks up a few hundred counts, each a B-tree search; consecutive
+ * queries share most of them. An entry is valid only for the snapshot (LMDB txn id) it was read
+ * in, so answers are exactly what the snapshot holds; write transactions do not use it.
+ */
+#define KC_SLOTS 32768 /* power of two; 24 bytes each */
+
+struct kc_slot {
+    uint64_t key;  /* the posting key folded to 64 bits, 0 = empty */
+    uint64_t txn;  /* snapshot it was read in */
+    uint32_t count;
+};
+
+static pthread_key_t tls_kc_key;
+static pthread_once_t tls_kc_once = PTHREAD_ONCE_INIT;
+
+static void tls_kc_init(void)
+{
+    pthread_key_create(&tls_kc_key, free);
+}
+
+static struct kc_slot *kc_get(void)
+{
+    struct kc_slot *kc;
+
+    pthread_once(&tls_kc_once, tls_kc_init);
+    kc = pthread_getspecific(tls_kc_key);
+    if (kc)
+        return kc;
+    kc = calloc(KC_SLOTS, sizeof(*kc));
+    if (kc && pthread_setspecific(tls_kc_key, kc)) {
+        free(kc);
+        kc = NULL;
+    }
+    return kc; /* NULL: no cache, every count is read from LMDB */
 }
 
 struct text_analyzer *index_analyzer(void)
@@ -536,21 +580,21 @@ static int unindex(struct index *ix, struct store_txn *t, uint32_t docid, struct
 }
 
 /*
- * The stored form of d: an LZ4 block in ix->zbuf (*raw = d->size) when that is smaller, else
- * d itself (*raw = 0). Compressed, a typical doc fits in an ordinary leaf page instead of
- * whole overflow pages of its own.
+ * The stored form of a doc's bytes (src, size: its packed form, match_doc_pack): an LZ4 block in
+ * ix->zbuf (*raw = size) when that is smaller, else src itself (*raw = 0). Packed and
+ * compressed, a typical doc fits in an ordinary leaf page instead of overflow pages of its own.
  */
-static int doc_compress(struct index *ix, const struct match_doc *d, const void **body, size_t *len,
-                        uint32_t *raw)
+static int doc_compress(struct index *ix, const void *src, size_t size, const void **body,
+                        size_t *len, uint32_t *raw)
 {
     int bound, n;
 
-    *body = d;
-    *len = d->size;
+    *body = src;
+    *len = size;
     *raw = 0;
-    if (d->size > LZ4_MAX_INPUT_SIZE)
+    if (size > LZ4_MAX_INPUT_SIZE)
         return 0;
-    bound = LZ4_compressBound((int)d->size);
+    bound = LZ4_compressBound((int)size);
     if ((size_t)bound > ix->zcap) {
         char *z = realloc(ix->zbuf, (size_t)bound);
         if (!z)
@@ -558,11 +602,11 @@ static int doc_compress(struct index *ix, const struct match_doc *d, const void 
         ix->zbuf = z;
         ix->zcap = (size_t)bound;
     }
-    n = LZ4_compress_default((const char *)d, ix->zbuf, (int)d->size, bound);
-    if (n > 0 && (size_t)n < d->size) {
+    n = LZ4_compress_default(src, ix->zbuf, (int)size, bound);
+    if (n > 0 && (size_t)n < size) {
         *body = ix->zbuf;
         *len = (size_t)n;
-        *raw = d->size;
+        *raw = (uint32_t)size;
     }
     return 0;
 }
@@ -577,6 +621,8 @@ static int index_profile(struct index *ix, struct store_txn *t, const struct pro
     size_t zl = p->zone ? strnlen(p->zone, INDEX_ZONE_MAX + 1) : 0, head, body_len = 0;
     MDB_val k = {sizeof(docid), &docid}, v;
     const void *body = NULL;
+    void *packed = NULL;
+    size_t packed_len = 0;
     uint32_t raw = 0;
     int rc, mrc;
 
@@ -587,7 +633,13 @@ static int index_profile(struct index *ix, struct store_txn *t, const struct pro
     rc = match_doc_build(a, p, &d);
     if (rc)
         return rc;
-    rc = doc_compress(ix, d, &body, &body_len, &raw);
+    /* Packed when the doc fits the packed format (always, short of 65,536 distinct terms). */
+    rc = match_doc_pack(d, &packed, &packed_len);
+    if (rc == SM_ETOOLARGE)
+        rc = 0;
+    if (rc == 0)
+        rc = packed ? doc_compress(ix, packed, packed_len, &body, &body_len, &raw)
+                    : doc_compress(ix, d, d->size, &body, &body_len, &raw);
     if (rc)
         goto out;
     head = 8 + ((zl + 7) & ~(size_t)7);
@@ -618,6 +670,7 @@ static int index_profile(struct index *ix, struct store_txn *t, const struct pro
 out:
     if (rc == 0)
         stats_add(s, d, +1);
+    free(packed);
     match_doc_destroy(&d);
     return rc;
 }
@@ -700,9 +753,7 @@ static int build_batch(struct store_txn *t, void *arg)
         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
     /* n counts the profiles indexed: skipped ones cost no write. */
     while (mrc == 0 && n < BUILD_BATCH) {
-        msgpack_unpacked u;
         struct profile p;
-        struct sm_error e;
 
         if (k.mv_size > PROFILE_ID_MAX) {
             mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
@@ -724,11 +775,8 @@ static int build_batch(struct store_txn *t, void *arg)
                 goto out;
             }
         }
-        msgpack_unpacked_init(&u);
-        rc = proto_unpack(v.mv_data, v.mv_size, NULL, &u);
-        if (rc == 0)
-            rc = profile_decode(&u.data, NULL, true, &p, &e);
-        msgpack_unpacked_destroy(&u);
+        /* Plain or compressed: the store knows its record format. */
+        rc = store_profile_decode(t, v.mv_data, v.mv_size, &p);
         if (rc) {
             log_warn("index: skipping damaged profile %.*s", (int)k.mv_size, (char *)k.mv_data);
             mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
@@ -854,6 +902,9 @@ void index_close(struct index **pix)
     pthread_once(&tls_scratch_once, tls_scratch_init);
     free(pthread_getspecific(tls_scratch_key));
     pthread_setspecific(tls_scratch_key, NULL);
+    pthread_once(&tls_kc_once, tls_kc_init);
+    free(pthread_getspecific(tls_kc_key));
+    pthread_setspecific(tls_kc_key, NULL);
     free((*pix)->buf.v);
     free((*pix)->zbuf);
     free(*pix);
@@ -875,10 +926,12 @@ struct qctx {
     MDB_cursor *post;
     struct index_stats s;
     struct score_corpus corpus;
+    struct kc_slot *kc; /* NULL in a write transaction */
+    uint64_t txn_id;
     struct df_slot df[DF_CACHE];
 };
 
-static uint32_t key_count(struct qctx *q, const uint8_t key[KEY_LEN])
+static uint32_t key_count_read(struct qctx *q, const uint8_t key[KEY_LEN])
 {
     MDB_val k = {KEY_LEN, (void *)key}, v;
     size_t n = 0;
@@ -888,6 +941,28 @@ static uint32_t key_count(struct qctx *q, const uint8_t key[KEY_LEN])
     if (mdb_cursor_count(q->post, &n) != 0)
         return 0;
     return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
+static uint32_t key_count(struct qctx *q, const uint8_t key[KEY_LEN])
+{
+    uint64_t h, f;
+    uint32_t tail;
+    struct kc_slot *sl;
+
+    if (!q->kc)
+        return key_count_read(q, key);
+    /* The key is a 64-bit term hash (bytes 4-11) under a 3-byte prefix: fold the prefix in. */
+    memcpy(&h, key + 4, 8);
+    memcpy(&tail, key, 4);
+    f = h ^ ((uint64_t)tail * 0x9e3779b97f4a7c15ull);
+    f = f ? f : 1;
+    sl = &q->kc[(f ^ f >> 29) & (KC_SLOTS - 1)];
+    if (sl->key == f && sl->txn == q->txn_id)
+        return sl->count;
+    sl->count = key_count_read(q, key);
+    sl->key = f;
+    sl->txn = q->txn_id;
+    return sl->count;
 }
 
 static uint32_t df_cb(void *ctx, const char *term, size_t len)
@@ -913,6 +988,10 @@ static int qctx_open(struct qctx *q, struct index *ix, struct store_txn *t)
     memset(q, 0, sizeof(*q));
     q->ix = ix;
     q->t = t;
+    if (t->rdonly) {
+        q->kc = kc_get();
+        q->txn_id = mdb_txn_id(store_txn_mdb(t));
+    }
     rc = pbuf_sync(ix, t);
     if (rc)
         return rc;
@@ -1192,10 +1271,11 @@ static void select_top(struct cand *v, uint32_t n, uint32_t k)
 }
 
 /*
- * The accumulated candidates (A itself left out as skip): the best `keep` by upper bound, in
- * rank order, at the front of *out; *n of them.
+ * The accumulated candidates (A itself left out as skip), in no order, into *out; *n of them.
+ * load_pool ranks them a chunk at a time: most queries look at one chunk only, and ranking all
+ * of a few thousand candidates cost more than scoring the chunk.
  */
-static int candidates(struct acc *a, uint32_t skip, uint32_t keep, struct cand **out, uint32_t *n)
+static int candidates(struct acc *a, uint32_t skip, struct cand **out, uint32_t *n)
 {
     struct cand *v = malloc((a->n ? a->n : 1) * sizeof(*v));
     uint32_t o = 0;
@@ -1205,15 +1285,20 @@ static int candidates(struct acc *a, uint32_t skip, uint32_t keep, struct cand *
     for (uint32_t i = 0; i < a->n; i++)
         if (a->slot[a->used[i]].docid != skip)
             v[o++] = a->slot[a->used[i]];
-    /* Only the candidates that may be looked at need an order: select, then sort those. */
-    if (o > keep) {
-        select_top(v, o, keep);
-        o = keep;
-    }
-    qsort(v, o, sizeof(*v), cand_cmp);
     *out = v;
     *n = o;
     return 0;
+}
+
+/* Rank the next chunk: the best `want` of v[from, n) moved to v[from, ...), in rank order. */
+static uint32_t rank_chunk(struct cand *v, uint32_t from, uint32_t n, uint32_t want)
+{
+    uint32_t k = SM_MIN(want, n - from);
+
+    if (k < n - from)
+        select_top(v + from, n - from, k);
+    qsort(v + from, k, sizeof(*v), cand_cmp);
+    return from + k;
 }
 
 static bool zone_eq(const char *z, size_t n, const char *want)
@@ -1274,11 +1359,18 @@ static bool doc_passes(const struct match_doc *d, const char *zone, size_t zone_
     return true;
 }
 
-/* Pool size: fixed for the first pages so that paging through them is stable. */
+/*
+ * Pool size: POOL_MIN for the first pages (so that paging through them is stable), else the
+ * page's end with as much again for slack, in steps of POOL_MIN.
+ */
+static uint32_t pool_size_min(uint32_t offset, uint32_t limit, uint32_t min)
+{
+    uint32_t need = offset + 2 * limit;
+    return need <= min ? min : (need + min - 1) / min * min;
+}
 static uint32_t pool_size(uint32_t offset, uint32_t limit)
 {
-    uint32_t need = offset + limit + 100;
-    return need <= POOL_MIN ? POOL_MIN : (need + POOL_MIN - 1) / POOL_MIN * POOL_MIN;
+    return pool_size_min(offset, limit, POOL_MIN);
 }
 
 struct docset {
@@ -1310,19 +1402,22 @@ static void docset_release(struct docset *s)
 
 /*
  * Load the best candidates that pass the filters into ds, up to pool docs, looking at no more
- * than LOADS_PER_POOL * pool candidates.
+ * than LOADS_PER_POOL * pool candidates (filters may reject many), ranked a chunk at a time.
  */
-static int load_pool(struct qctx *q, const struct cand *c, uint32_t n, uint32_t pool,
+static int load_pool(struct qctx *q, struct cand *c, uint32_t n, uint32_t pool,
                      const struct index_filters *f, bool type_on_items, struct docset *ds)
 {
-    uint32_t max_looks = pool * LOADS_PER_POOL;
+    uint32_t max_looks = SM_MIN(n, pool * LOADS_PER_POOL), ranked = 0;
 
-    for (uint32_t i = 0; i < n && ds->n < pool && i < max_looks; i++) {
+    for (uint32_t i = 0; i < max_looks && ds->n < pool; i++) {
         struct match_doc *d = NULL;
         const char *zone = NULL;
         size_t zone_len = 0;
-        int rc = doc_get(q->ix, q->t, c[i].docid, &d, &zone, &zone_len);
+        int rc;
 
+        if (i == ranked)
+            ranked = rank_chunk(c, ranked, n, pool);
+        rc = doc_get(q->ix, q->t, c[i].docid, &d, &zone, &zone_len);
         if (rc == SM_ENOTFOUND)
             continue; /* never happens in one snapshot; harmless if it does */
         if (rc)
@@ -1479,7 +1574,7 @@ int index_leads(struct index *ix, struct store_txn *t, const char *id, size_t id
     qkeys_weigh(&keys, q);
     rc = accumulate(q, &keys, &acc);
     if (rc == 0)
-        rc = candidates(&acc, docid, pool_size(offset, limit) * LOADS_PER_POOL, &cands, &n_cands);
+        rc = candidates(&acc, docid, &cands, &n_cands);
     if (rc == 0) {
         struct index_filters doc_f = *f;
         doc_f.type = -1; /* the lead's type is known only once scored */
@@ -1584,9 +1679,9 @@ int index_search(struct index *ix, struct store_txn *t, const char *text, size_t
     qkeys_prepare(&keys, q);
     rc = accumulate(q, &keys, &acc);
     if (rc == 0)
-        rc = candidates(&acc, 0, pool_size(offset, limit) * LOADS_PER_POOL, &cands, &n_cands);
+        rc = candidates(&acc, 0, &cands, &n_cands);
     if (rc == 0)
-        rc = load_pool(q, cands, n_cands, pool_size(offset, limit), f, true, &ds);
+        rc = load_pool(q, cands, n_cands, pool_size_min(offset, limit, SEARCH_POOL_MIN), f, true, &ds);
     if (rc)
         goto out;
     r->candidates = ds.n;

@@ -2,10 +2,29 @@
  * store.h - the engine's database: one LMDB environment under <data>/db/.
  *
  * Named databases:
- *   "profiles"  id -> canonical msgpack of the profile (profile_encode with contact, created_ms,
- *               updated_ms): the record the engine replies with, byte for byte.
+ *   "profiles"  id -> the canonical msgpack of the profile (profile_encode with contact,
+ *               created_ms, updated_ms): the record the engine replies with, byte for byte,
+ *               stored in one of two forms told apart by the first byte:
+ *                 - plain: the msgpack map itself (first byte 0x80-0x8f, 0xde or 0xdf);
+ *                 - compressed: 0xc1 (the one byte msgpack never uses), the u32 little-endian id
+ *                   of a dictionary in "zdict" (0: none), then one zstd frame that declares its
+ *                   content size (no checksum, no dictionary id in the frame).
+ *               A record is compressed only when that makes it smaller. Plain records stay
+ *               readable forever: nothing is migrated, a record changes form when rewritten.
+ *   "zdict"     u32 big-endian id -> u64 little-endian count of profiles when it was trained,
+ *               then the zstd dictionary. Ids are never reused and a dictionary never changes.
  *   "meta"      "schema_version" -> u32 little-endian; "profile_writes" -> u64 little-endian,
  *               profiles created, updated or deleted since the database was made.
+ *
+ * Compression: below store_options.dict_min profiles records are stored plain. The first write
+ * transaction that puts a profile once the database holds that many trains a dictionary
+ * (ZDICT_trainFromBuffer, at most 64 KiB) on up to a few thousand stored records, on the writer
+ * thread, and writes it in that same transaction, so no committed record ever names a missing
+ * dictionary. If training fails, records are compressed without a dictionary when that helps
+ * and training is tried again when the count has doubled. Once, at dict_retrain profiles, a new
+ * dictionary is trained on the larger sample; records keep the id they were written with.
+ * Readers load dictionaries lazily from their own transaction into a table shared by all
+ * threads; each thread has its own decompression context and output buffer.
  * Other modules add their own named databases with store_dbi_open() (e.g. the matching index).
  *
  * Durability: commits are synchronous (no MDB_NOSYNC unless store_options.no_sync asks for it),
@@ -67,14 +86,21 @@
 
 #define STORE_SCHEMA_VERSION 1
 #define STORE_HOOKS_MAX 8
+/*
+ * Largest profile record, in bytes of msgpack: no profile is bigger than the request that
+ * carried it (the engine's message limit). A compressed record declaring more is damaged.
+ */
+#define STORE_RECORD_MAX ((size_t)64 << 20)
 
 struct store;
 
 struct store_options {
-    size_t map_size;      /* initial map size in bytes; 0: 1 GiB */
-    size_t map_max;       /* the map never grows past this; 0: 1 TiB */
-    unsigned max_readers; /* reader slots; 0: 256 */
-    bool no_sync;         /* MDB_NOSYNC: only for tests that accept losing writes on a crash */
+    size_t map_size;       /* initial map size in bytes; 0: 1 GiB */
+    size_t map_max;        /* the map never grows past this; 0: 1 TiB */
+    unsigned max_readers;  /* reader slots; 0: 256 */
+    bool no_sync;          /* MDB_NOSYNC: only for tests that accept losing writes on a crash */
+    uint64_t dict_min;     /* profiles before records are compressed; 0: 1,000; max: never */
+    uint64_t dict_retrain; /* profiles at which a dictionary is trained again; 0: 100,000 */
 };
 
 /*
@@ -89,6 +115,7 @@ struct store_txn {
     bool active;     /* read txn between store_read_begin and store_read_end */
     bool map_full;   /* LMDB said MDB_MAP_FULL: store_write grows the map and re-runs */
     uint64_t writes; /* profile writes, added to meta "profile_writes" at commit */
+    uint32_t zdict;  /* writer: this dictionary id is known to be in "zdict" as seen by txn */
 };
 
 struct store_stats {
@@ -97,6 +124,7 @@ struct store_stats {
     uint64_t data_bytes;     /* bytes of the data file in use (last page + 1) * page size */
     uint64_t reader_slots;   /* reader table slots used so far (LMDB me_numreaders) */
     uint64_t profile_writes; /* meta counter */
+    uint32_t dict_id;        /* highest compression dictionary id in "zdict"; 0: none yet */
 };
 
 /*
@@ -184,21 +212,32 @@ int store_add_batch_hook(struct store *st, const struct store_batch_hook *h);
 /* ---- profiles ---- */
 
 /*
- * The stored record of id: *val points into the map (borrowed, valid until the transaction ends
- * or its next write; never write through it). Returns 0, SM_ENOTFOUND or SM_ESTORE.
+ * The canonical msgpack of id (decompressed if the record is compressed). *val is borrowed and
+ * never to be written through: it points into the map for a plain record, into this thread's
+ * decompression buffer otherwise. Valid until the first of: the transaction ends, its next
+ * write, the next call on this thread of a store_profile_* function (any store). Returns 0,
+ * SM_ENOTFOUND, SM_ESTORE (also a damaged compressed record, logged) or -ENOMEM.
  */
 int store_profile_get_raw(struct store_txn *t, const char *id, size_t id_len, const void **val,
                           size_t *len);
 /* The stored profile decoded into out (caller releases with profile_release). */
 int store_profile_get(struct store_txn *t, const char *id, size_t id_len, struct profile *out);
+/*
+ * Decode a value of the "profiles" database read with one's own cursor in t (plain or
+ * compressed; see the top of this file) into out (caller releases with profile_release).
+ * Returns 0, SM_ESTORE (a damaged record, logged) or -ENOMEM.
+ */
+int store_profile_decode(struct store_txn *t, const void *val, size_t len, struct profile *out);
 
 enum store_put_mode { STORE_PUT_CREATE, STORE_PUT_UPSERT };
 
 /*
  * Write a validated profile (write txn). Sets p->created_ms (now for a new record, kept from the
- * old record on update) and p->updated_ms = now_ms, writes the canonical record and runs the
- * hooks. *created (may be NULL) tells whether the id was new. STORE_PUT_CREATE returns
- * SM_ECONFLICT if the id exists. Returns 0, SM_ECONFLICT, SM_ESTORE, a hook's error or -ENOMEM.
+ * old record on update) and p->updated_ms = now_ms, writes the canonical record (compressed when
+ * that is smaller; may first train a dictionary, see the top of this file) and runs the hooks.
+ * *created (may be NULL) tells whether the id was new. STORE_PUT_CREATE returns SM_ECONFLICT if
+ * the id exists. Returns 0, SM_ECONFLICT, SM_ETOOLARGE (record over STORE_RECORD_MAX),
+ * SM_ESTORE, a hook's error or -ENOMEM.
  */
 int store_profile_put(struct store_txn *t, struct profile *p, enum store_put_mode mode,
                       int64_t now_ms, bool *created);
@@ -206,8 +245,9 @@ int store_profile_put(struct store_txn *t, struct profile *p, enum store_put_mod
 int store_profile_delete(struct store_txn *t, const char *id, size_t id_len);
 
 /*
- * Call fn for every profile record in id order (raw canonical msgpack, borrowed for the call),
- * e.g. to build an index at start-up. Stops at and returns fn's first non-zero result.
+ * Call fn for every profile record in id order (canonical msgpack, decompressed if needed,
+ * borrowed for the call), e.g. to build an index at start-up. Stops at and returns fn's first
+ * non-zero result, or SM_ESTORE at a damaged compressed record (logged).
  */
 int store_profile_scan(struct store_txn *t,
                        int (*fn)(const char *id, size_t id_len, const void *val, size_t len,

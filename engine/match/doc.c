@@ -457,6 +457,8 @@ int match_doc_load(const void *buf, size_t len, struct match_doc **out)
     struct match_doc *d;
 
     *out = NULL;
+    if (match_doc_is_packed(buf, len))
+        return match_doc_unpack(buf, len, out);
     if (len < sizeof(struct match_doc) || len > UINT32_MAX)
         return SM_EBADREQ;
     d = malloc(len);

@@ -93,10 +93,24 @@ int match_doc_build(struct text_analyzer *a, const struct profile *p, struct mat
 void match_doc_destroy(struct match_doc **pd);
 
 /*
- * Check a stored block (len bytes at buf, any alignment) and copy it into a new doc (caller
- * owns). Returns 0, SM_EBADREQ if the block is not a well-formed doc, or -ENOMEM.
+ * Check a stored block (len bytes at buf, any alignment: a built block or a packed one) and copy
+ * or expand it into a new doc (caller owns). Returns 0, SM_EBADREQ if the block is not a
+ * well-formed doc, or -ENOMEM.
  */
 int match_doc_load(const void *buf, size_t len, struct match_doc **out);
+
+/*
+ * The packed form (doc_pack.c), what the index stores: each distinct term once, item vectors
+ * as references to it; ~35 % smaller than the built block. match_doc_pack returns 0 and a new
+ * buffer (caller frees) of *len bytes, or SM_ETOOLARGE when d is beyond the packed format (over
+ * 65,536 distinct terms): store the built block then. match_doc_unpack checks every count,
+ * offset, string and order and expands the packed bytes to a new built doc (caller owns):
+ * 0, SM_EBADREQ if they are not a well-formed packed doc, -ENOMEM. match_doc_load accepts both
+ * forms, telling them apart by their magic numbers.
+ */
+int match_doc_pack(const struct match_doc *d, void **out, size_t *len);
+int match_doc_unpack(const void *buf, size_t len, struct match_doc **out);
+bool match_doc_is_packed(const void *buf, size_t len);
 
 /*
  * Call cb once per distinct term of the whole profile (the "all" vector) with its count, in

@@ -282,6 +282,161 @@ static void test_doc_build_rejects_non_utf8_text(void **state)
     assert_null(d);
 }
 
+
+/* ---- the packed form (doc_pack.c) ---- */
+
+static void assert_vec_equal(const struct match_doc *a, const struct match_term *x,
+                             const struct match_doc *b, const struct match_term *y, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        assert_int_equal(x[i].hash, y[i].hash);
+        assert_int_equal(x[i].len, y[i].len);
+        assert_int_equal(x[i].tf, y[i].tf);
+        assert_string_equal(match_term_str(a, &x[i]), match_term_str(b, &y[i]));
+    }
+}
+
+/* Everything scoring reads is the same after pack and unpack, and the result is a valid doc. */
+static void assert_docs_equivalent(const struct match_doc *d, const struct match_doc *e)
+{
+    struct match_doc *again = NULL;
+
+    assert_int_equal(e->size, d->size);
+    assert_int_equal(e->kind, d->kind);
+    assert_memory_equal(e->country, d->country, 2);
+    assert_int_equal(e->n_offers, d->n_offers);
+    assert_int_equal(e->n_needs, d->n_needs);
+    assert_int_equal(e->offer_types, d->offer_types);
+    assert_int_equal(e->need_types, d->need_types);
+    assert_int_equal(e->len, d->len);
+    assert_string_equal(match_doc_id(e), match_doc_id(d));
+    assert_string_equal(match_doc_name(e), match_doc_name(d));
+    assert_int_equal(e->n_langs, d->n_langs);
+    assert_memory_equal(match_doc_langs(e), match_doc_langs(d), d->n_langs * 2u);
+    assert_int_equal(e->n_all, d->n_all);
+    assert_vec_equal(d, match_doc_all(d), e, match_doc_all(e), d->n_all);
+    for (uint32_t i = 0; i < match_doc_n_items(d); i++) {
+        const struct match_item *x = match_doc_item(d, i), *y = match_doc_item(e, i);
+
+        assert_int_equal(y->type, x->type);
+        assert_int_equal(y->is_need, x->is_need);
+        assert_int_equal(y->sectors_inherited, x->sectors_inherited);
+        assert_int_equal(y->index, x->index);
+        assert_int_equal(y->len, x->len);
+        assert_int_equal(y->n_text, x->n_text);
+        assert_int_equal(y->n_kw, x->n_kw);
+        assert_vec_equal(d, match_item_text(d, x), e, match_item_text(e, y), x->n_text);
+        assert_vec_equal(d, match_item_kw(d, x), e, match_item_kw(e, y), x->n_kw);
+        assert_int_equal(y->n_sectors, x->n_sectors);
+        assert_memory_equal(match_item_sectors(e, y), match_item_sectors(d, x),
+                            x->n_sectors * sizeof(struct match_sector));
+        assert_int_equal(y->n_countries, x->n_countries);
+        assert_memory_equal(match_item_countries(e, y), match_item_countries(d, x),
+                            x->n_countries * sizeof(struct match_cc));
+    }
+    /* The expansion passes the built form's own checks. */
+    assert_int_equal(match_doc_load(e, e->size, &again), 0);
+    match_doc_destroy(&again);
+}
+
+static void test_doc_pack_round_trips_smaller_and_scores_the_same(void **state)
+{
+    struct match_doc *d = fx_doc(an, &deli), *e = NULL;
+    struct score_lead l1, l2;
+    void *packed = NULL;
+    size_t len = 0;
+    char *buf;
+
+    (void)state;
+    assert_int_equal(match_doc_pack(d, &packed, &len), 0);
+    assert_true(match_doc_is_packed(packed, len));
+    assert_true(len < d->size);
+    buf = malloc(len + 1);
+    memcpy(buf + 1, packed, len); /* misaligned, as an LMDB value may be */
+    assert_int_equal(match_doc_load(buf + 1, len, &e), 0);
+    assert_docs_equivalent(d, e);
+    score_pair(NULL, NULL, d, d, &l1, NULL);
+    score_pair(NULL, NULL, e, e, &l2, NULL);
+    assert_true(l1.score == l2.score);
+    free(buf);
+    free(packed);
+    match_doc_destroy(&e);
+    match_doc_destroy(&d);
+}
+
+static void test_doc_pack_of_empty_profile_round_trips(void **state)
+{
+    static const struct fx_profile empty = {.id = "x", .country = "DE"};
+    struct match_doc *d = fx_doc(an, &empty), *e = NULL;
+    void *packed = NULL;
+    size_t len = 0;
+
+    (void)state;
+    assert_int_equal(match_doc_pack(d, &packed, &len), 0);
+    assert_int_equal(match_doc_unpack(packed, len, &e), 0);
+    assert_docs_equivalent(d, e);
+    free(packed);
+    match_doc_destroy(&e);
+    match_doc_destroy(&d);
+}
+
+static void test_doc_unpack_rejects_truncated_or_trailing_bytes(void **state)
+{
+    struct match_doc *d = fx_doc(an, &deli), *e = NULL;
+    void *packed = NULL;
+    size_t len = 0;
+    char *longer;
+
+    (void)state;
+    assert_int_equal(match_doc_pack(d, &packed, &len), 0);
+    for (size_t cut = 0; cut < len; cut++)
+        assert_int_equal(match_doc_load(packed, cut, &e), SM_EBADREQ);
+    longer = calloc(1, len + 1);
+    memcpy(longer, packed, len);
+    assert_int_equal(match_doc_unpack(longer, len + 1, &e), SM_EBADREQ);
+    assert_null(e);
+    free(longer);
+    free(packed);
+    match_doc_destroy(&d);
+}
+
+/* As for the built form: every corrupted byte either fails or yields a doc safe to score. */
+static void test_doc_unpack_survives_every_single_byte_corruption(void **state)
+{
+    struct match_doc *d = fx_doc(an, &deli), *e = NULL;
+    void *packed = NULL;
+    size_t len = 0;
+    unsigned char *buf;
+    uint32_t loaded = 0, refused = 0;
+
+    (void)state;
+    assert_int_equal(match_doc_pack(d, &packed, &len), 0);
+    buf = malloc(len);
+    for (size_t i = 0; i < len; i++) {
+        for (int v = 0; v < 3; v++) {
+            static const unsigned char vals[] = {0xff, 0x00, 0x41};
+            struct score_lead l;
+            struct score_explain ex;
+
+            memcpy(buf, packed, len);
+            buf[i] = vals[v] == buf[i] ? (unsigned char)(buf[i] ^ 0x80) : vals[v];
+            if (match_doc_load(buf, len, &e)) {
+                refused++;
+                continue;
+            }
+            score_pair(NULL, NULL, e, d, &l, &ex);
+            score_pair(NULL, NULL, d, e, &l, &ex);
+            loaded++;
+            match_doc_destroy(&e);
+        }
+    }
+    assert_true(loaded > 0);
+    assert_true(refused > 0);
+    free(buf);
+    free(packed);
+    match_doc_destroy(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -294,6 +449,10 @@ int main(void)
         cmocka_unit_test(test_doc_load_survives_every_single_byte_corruption),
         cmocka_unit_test(test_doc_of_empty_profile_is_valid),
         cmocka_unit_test(test_doc_build_rejects_non_utf8_text),
+        cmocka_unit_test(test_doc_pack_round_trips_smaller_and_scores_the_same),
+        cmocka_unit_test(test_doc_pack_of_empty_profile_round_trips),
+        cmocka_unit_test(test_doc_unpack_rejects_truncated_or_trailing_bytes),
+        cmocka_unit_test(test_doc_unpack_survives_every_single_byte_corruption),
     };
     return cmocka_run_group_tests_name("match_doc", tests, setup, teardown);
 }
