@@ -28,7 +28,6 @@
 static uint32_t POOL_MIN = 300;
 static uint32_t SEARCH_POOL_MIN = 100;          /* candidates scored exactly (at least offset + limit + 100) */
 #define LOADS_PER_POOL 8      /* with filters: docs looked at per candidate kept */
-#define DF_CACHE 512          /* df values cached per query (power of two) */
 #define PBUF_KEEP (1u << 20)  /* buffered posting ops whose memory is kept between batches */
 
 enum { SIDE_OFFER = 0, SIDE_NEED = 1 };
@@ -153,6 +152,41 @@ static struct kc_slot *kc_get(void)
         kc = NULL;
     }
     return kc; /* NULL: no cache, every count is read from LMDB */
+}
+
+/* This thread's document-frequency cache: see df_cb. */
+#define DFC_SLOTS 8192 /* power of two */
+#define DFC_TERM_MAX 32
+
+struct dfc_slot {
+    uint64_t txn; /* 0: empty */
+    uint32_t hash, df;
+    uint16_t len;
+    char s[DFC_TERM_MAX];
+};
+
+static pthread_key_t tls_dfc_key;
+static pthread_once_t tls_dfc_once = PTHREAD_ONCE_INIT;
+
+static void tls_dfc_init(void)
+{
+    pthread_key_create(&tls_dfc_key, free);
+}
+
+static struct dfc_slot *dfc_get(void)
+{
+    struct dfc_slot *c;
+
+    pthread_once(&tls_dfc_once, tls_dfc_init);
+    c = pthread_getspecific(tls_dfc_key);
+    if (c)
+        return c;
+    c = calloc(DFC_SLOTS, sizeof(*c));
+    if (c && pthread_setspecific(tls_dfc_key, c)) {
+        free(c);
+        c = NULL;
+    }
+    return c;
 }
 
 struct text_analyzer *index_analyzer(void)
@@ -905,6 +939,9 @@ void index_close(struct index **pix)
     pthread_once(&tls_kc_once, tls_kc_init);
     free(pthread_getspecific(tls_kc_key));
     pthread_setspecific(tls_kc_key, NULL);
+    pthread_once(&tls_dfc_once, tls_dfc_init);
+    free(pthread_getspecific(tls_dfc_key));
+    pthread_setspecific(tls_dfc_key, NULL);
     free((*pix)->buf.v);
     free((*pix)->zbuf);
     free(*pix);
@@ -913,12 +950,6 @@ void index_close(struct index **pix)
 
 /* ---- queries: shared parts ------------------------------------------------------------------- */
 
-struct df_slot {
-    uint64_t hash;
-    uint32_t df;
-    bool used;
-};
-
 /* One query's view: cursors, statistics, corpus and a df cache. */
 struct qctx {
     struct index *ix;
@@ -926,9 +957,9 @@ struct qctx {
     MDB_cursor *post;
     struct index_stats s;
     struct score_corpus corpus;
-    struct kc_slot *kc; /* NULL in a write transaction */
+    struct kc_slot *kc;   /* NULL in a write transaction */
+    struct dfc_slot *dfc; /* likewise */
     uint64_t txn_id;
-    struct df_slot df[DF_CACHE];
 };
 
 static uint32_t key_count_read(struct qctx *q, const uint8_t key[KEY_LEN])
@@ -965,19 +996,35 @@ static uint32_t key_count(struct qctx *q, const uint8_t key[KEY_LEN])
     return sl->count;
 }
 
-static uint32_t df_cb(void *ctx, const char *term, size_t len)
+/*
+ * Document frequencies, per thread and snapshot like the key counts, but looked up by the
+ * term's 32-bit hash the scorer already has (hashing the string again for every matched term of
+ * every pair was a quarter of a leads query). The bytes are kept and compared, so a hit is
+ * exact; terms longer than DFC_TERM_MAX bytes go to key_count directly.
+ */
+static uint32_t df_read(struct qctx *q, const char *term, size_t len)
 {
-    struct qctx *q = ctx;
-    uint64_t h = text_hash(term, len);
-    struct df_slot *sl = &q->df[h & (DF_CACHE - 1)];
     uint8_t key[KEY_LEN];
 
-    if (sl->used && sl->hash == h)
+    make_key(key, 'A', 0, 0, text_hash(term, len));
+    return key_count(q, key);
+}
+
+static uint32_t df_cb(void *ctx, const char *term, size_t len, uint32_t hash)
+{
+    struct qctx *q = ctx;
+    struct dfc_slot *sl;
+
+    if (!q->dfc || len > DFC_TERM_MAX)
+        return df_read(q, term, len);
+    sl = &q->dfc[(hash ^ (uint32_t)len * 0x9e3779b9u) & (DFC_SLOTS - 1)];
+    if (sl->txn == q->txn_id && sl->hash == hash && sl->len == len && !memcmp(sl->s, term, len))
         return sl->df;
-    make_key(key, 'A', 0, 0, h);
-    sl->hash = h;
-    sl->df = key_count(q, key);
-    sl->used = true;
+    sl->df = df_read(q, term, len);
+    sl->txn = q->txn_id;
+    sl->hash = hash;
+    sl->len = (uint16_t)len;
+    memcpy(sl->s, term, len);
     return sl->df;
 }
 
@@ -990,6 +1037,7 @@ static int qctx_open(struct qctx *q, struct index *ix, struct store_txn *t)
     q->t = t;
     if (t->rdonly) {
         q->kc = kc_get();
+        q->dfc = dfc_get();
         q->txn_id = mdb_txn_id(store_txn_mdb(t));
     }
     rc = pbuf_sync(ix, t);

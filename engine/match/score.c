@@ -151,14 +151,14 @@ double score_kind(enum coop_type type, enum profile_kind need_side, enum profile
     return kind_table[need_side][other];
 }
 
-double score_idf(const struct score_corpus *c, const char *term, size_t len)
+double score_idf(const struct score_corpus *c, const char *term, size_t len, uint32_t hash)
 {
     double n, df;
 
     if (!c || !c->df)
         return 1.0;
     n = (double)c->n_docs;
-    df = SM_MIN((double)c->df(c->ctx, term, len), n);
+    df = SM_MIN((double)c->df(c->ctx, term, len, hash), n);
     return log(1.0 + (n - df + 0.5) / (df + 0.5));
 }
 
@@ -238,7 +238,7 @@ static double bm25(const struct score_params *prm, const struct score_corpus *c,
         if (!tf)
             continue;
         const char *s = match_term_str(qd, &q[i]);
-        double w = score_idf(c, s, q[i].len) * tf_norm(prm, tf, dl, avgdl);
+        double w = score_idf(c, s, q[i].len, q[i].hash) * tf_norm(prm, tf, dl, avgdl);
         sum += w;
         if (acc)
             acc_add(acc, s, q[i].len, w);
@@ -642,7 +642,7 @@ int score_query_prepare(struct text_analyzer *a, const char *text, size_t n,
     for (uint32_t i = 0; i < t.n; i++) {
         const struct text_term *x = &t.v[i];
         q->v[i] = (struct score_qterm){x->hash, q->pool + x->off, x->len,
-                                       score_idf(c, q->pool + x->off, x->len)};
+                                       score_idf(c, q->pool + x->off, x->len, (uint32_t)x->hash)};
     }
     q->n = t.n;
     rc = 0;

@@ -46,7 +46,8 @@ struct score_corpus {
     uint64_t n_docs;    /* profiles */
     double avg_len;     /* mean match_item.len over offers and needs; <= 0: no length norm */
     double avg_doc_len; /* mean match_doc.len (search); <= 0: no length normalisation */
-    uint32_t (*df)(void *ctx, const char *term, size_t len);
+    /* hash is (uint32_t)text_hash(term, len), known to the caller: a cache key for free. */
+    uint32_t (*df)(void *ctx, const char *term, size_t len, uint32_t hash);
     void *ctx;
 };
 
@@ -104,7 +105,7 @@ double score_language(const struct match_doc *a, const struct match_doc *b);
 /* How well the kinds complement for a type: a small table, docs/matching.md. */
 double score_kind(enum coop_type type, enum profile_kind need_side, enum profile_kind other);
 /* BM25 idf of a term: ln(1 + (N - df + 0.5) / (df + 0.5)); 1 without a corpus. */
-double score_idf(const struct score_corpus *c, const char *term, size_t len);
+double score_idf(const struct score_corpus *c, const char *term, size_t len, uint32_t hash);
 
 /* ---- leads ---- */
 

@@ -3,6 +3,8 @@
 
 #include "text.h"
 
+#include <endian.h>
+
 #include <limits.h>
 #include <sys/types.h>
 
@@ -110,8 +112,23 @@ uint64_t text_hash(const char *s, size_t len)
         h = mix64(h ^ v);
     }
     if (len) {
-        v = 0;
-        memcpy(&v, s, len);
+        /*
+         * The tail's 1-7 bytes as memcpy into a zeroed word would load them (the value is part
+         * of the stored index: it must not change), without a call: two overlapping loads.
+         */
+        const unsigned char *u = (const unsigned char *)s;
+
+        if (len >= 4) {
+            uint32_t lo, hi;
+
+            memcpy(&lo, u, 4);
+            memcpy(&hi, u + len - 4, 4);
+            v = le32toh(lo) | (uint64_t)le32toh(hi) << (8 * (len - 4));
+        } else {
+            v = (uint64_t)u[0] | (uint64_t)u[len / 2] << (8 * (len / 2)) |
+                (uint64_t)u[len - 1] << (8 * (len - 1));
+        }
+        v = le64toh(v);
         h = mix64(h ^ v ^ 0x5555555555555555ull);
     }
     return mix64(h);

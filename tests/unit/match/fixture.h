@@ -114,8 +114,9 @@ struct fx_df {
     uint32_t df;
 };
 
-static inline uint32_t fx_df_cb(void *ctx, const char *term, size_t len)
+static inline uint32_t fx_df_cb(void *ctx, const char *term, size_t len, uint32_t hash)
 {
+    (void)hash;
     for (const struct fx_df *e = ctx; e->term; e++)
         if (strlen(e->term) == len && !memcmp(e->term, term, len))
             return e->df;

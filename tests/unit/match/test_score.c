@@ -185,11 +185,11 @@ static void test_idf_is_higher_for_rare_terms(void **state)
     struct score_corpus c = {1000, 10, 50, fx_df_cb, table};
 
     (void)state;
-    assert_true(score_idf(&c, "pen", 3) > score_idf(&c, "product", 7));
-    assert_true(score_idf(&c, "product", 7) > 0);
-    assert_true(score_idf(&c, "huge", 4) > 0); /* df above n_docs is clamped */
-    assert_true(score_idf(&c, "unseen", 6) > score_idf(&c, "pen", 3));
-    assert_true(score_idf(NULL, "pen", 3) == 1.0);
+    assert_true(score_idf(&c, "pen", 3, (uint32_t)text_hash("pen", 3)) > score_idf(&c, "product", 7, (uint32_t)text_hash("product", 7)));
+    assert_true(score_idf(&c, "product", 7, (uint32_t)text_hash("product", 7)) > 0);
+    assert_true(score_idf(&c, "huge", 4, (uint32_t)text_hash("huge", 4)) > 0); /* df above n_docs is clamped */
+    assert_true(score_idf(&c, "unseen", 6, (uint32_t)text_hash("unseen", 6)) > score_idf(&c, "pen", 3, (uint32_t)text_hash("pen", 3)));
+    assert_true(score_idf(NULL, "pen", 3, (uint32_t)text_hash("pen", 3)) == 1.0);
 }
 
 /* ---- leads ---- */
