@@ -9,6 +9,7 @@
 #include <lz4.h>
 #include <math.h>
 #include <pthread.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "proto.h"
@@ -52,14 +53,52 @@ struct pbuf {
     struct pop *v;
     size_t n, cap, applied;
     uint32_t seq;
+    struct pop *tmp; /* radix sort's second buffer, tmp_cap ops */
+    size_t tmp_cap;
+    uint32_t *hist;  /* radix sort's counts: RADIX_DIGITS x 65536 */
+};
+
+/* A doc's stored bytes: body (len bytes; an LZ4 block of raw bytes when raw is not 0). */
+struct doc_bytes {
+    void *packed; /* owned: the packed form */
+    char *z;      /* owned: LZ4 output, kept between uses */
+    size_t zcap;
+    const void *body;
+    size_t len;
+    uint32_t raw;
+};
+
+/* A profile analysed ahead of its write (store_prepare): see "Prepared profiles" below. */
+struct prep {
+    const struct profile *p;
+    struct match_doc *d;
+    struct doc_bytes b;
+    int rc;
+};
+
+#define PREP_THREADS_MAX 3
+#define PREP_MIN 32 /* fewer profiles than this are analysed by the writer as they come */
+
+struct prep_pool {
+    pthread_t th[PREP_THREADS_MAX];
+    unsigned n_th;
+    pthread_mutex_t mu;
+    pthread_cond_t work, done;
+    struct prep *v; /* the job: v[0, n) */
+    size_t n, next, finished;
+    uint64_t gen;
+    bool stop;
 };
 
 struct index {
     struct store *st;
     MDB_dbi docs, ids, post, meta;
     struct pbuf buf;
-    char *zbuf; /* writer only: compressed doc records */
-    size_t zcap;
+    struct doc_bytes wb; /* writer only: the doc being written when it was not prepared */
+    struct prep *prep;   /* writer only: this request's prepared profiles */
+    size_t n_prep, prep_cursor;
+    struct prep_pool pool;
+    bool pool_on;
 };
 
 static const char key_corpus[] = "corpus";
@@ -405,6 +444,68 @@ static void pops_sort(struct pop *v, size_t n)
     }
 }
 
+/*
+ * A batch's ops sorted by (key, docid), arrival order kept among equals: an LSD radix sort,
+ * 16 bits a pass, skipping the digits every op shares (the padding byte, most of the docid's
+ * high bits, tags and types often). A bulk import sorts ~800,000 ops a batch, where the
+ * comparison sort was the writer's largest single cost. Stable, so seq needs no comparing.
+ * Uses the buffer's scratch (grown as needed); falls back to pops_sort without memory.
+ */
+#define RADIX_DIGITS 8
+#define RADIX_MIN 65536 /* below this many ops the comparison sort is cheaper */
+
+static inline unsigned pop_digit(const struct pop *o, unsigned d)
+{
+    return d < 4 ? (unsigned)(o->lo >> (16 * d)) & 0xffff : (unsigned)(o->hi >> (16 * (d - 4))) & 0xffff;
+}
+
+static void pops_sort_buf(struct pbuf *b, struct pop *v, size_t n)
+{
+    struct pop *src = v, *dst;
+    bool moved = false;
+
+    if (n < RADIX_MIN || n > UINT32_MAX)
+        goto fallback;
+    if (b->tmp_cap < n) {
+        struct pop *t = realloc(b->tmp, n * sizeof(*t));
+        if (!t)
+            goto fallback;
+        b->tmp = t;
+        b->tmp_cap = n;
+    }
+    if (!b->hist && !(b->hist = malloc(RADIX_DIGITS * 65536 * sizeof(*b->hist))))
+        goto fallback;
+    memset(b->hist, 0, RADIX_DIGITS * 65536 * sizeof(*b->hist));
+    for (size_t i = 0; i < n; i++)
+        for (unsigned d = 0; d < RADIX_DIGITS; d++)
+            b->hist[d * 65536 + pop_digit(&v[i], d)]++;
+    dst = b->tmp;
+    for (unsigned d = 0; d < RADIX_DIGITS; d++) {
+        uint32_t *h = b->hist + d * 65536, sum = 0;
+
+        if (h[pop_digit(&src[0], d)] == n)
+            continue; /* every op has this digit: nothing to order */
+        for (unsigned k = 0; k < 65536; k++) {
+            uint32_t c = h[k];
+            h[k] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            dst[h[pop_digit(&src[i], d)]++] = src[i];
+        {
+            struct pop *t = src;
+            src = dst;
+            dst = t;
+        }
+        moved = !moved;
+    }
+    if (moved)
+        memcpy(v, src, n * sizeof(*v));
+    return;
+fallback:
+    pops_sort(v, n);
+}
+
 static void pop_key(const struct pop *o, uint8_t key[KEY_LEN], uint32_t *docid)
 {
     uint64_t hi = htobe64(o->hi);
@@ -423,7 +524,7 @@ static int pops_apply(struct index *ix, struct store_txn *t, struct pop *v, size
 
     if (n == 0)
         return 0;
-    pops_sort(v, n);
+    pops_sort_buf(&ix->buf, v, n);
     rc = store_txn_check(t, mdb_cursor_open(store_txn_mdb(t), ix->post, &cur),
                          "open postings cursor");
     for (size_t i = 0; rc == 0 && i < n; i++) {
@@ -474,6 +575,11 @@ static void pbuf_begin(void *user)
         free(ix->buf.v);
         ix->buf.v = NULL;
         ix->buf.cap = 0;
+    }
+    if (ix->buf.tmp_cap > PBUF_KEEP) {
+        free(ix->buf.tmp);
+        ix->buf.tmp = NULL;
+        ix->buf.tmp_cap = 0;
     }
     ix->buf.n = ix->buf.applied = 0;
     ix->buf.seq = 0;
@@ -614,70 +720,236 @@ static int unindex(struct index *ix, struct store_txn *t, uint32_t docid, struct
 }
 
 /*
- * The stored form of a doc's bytes (src, size: its packed form, match_doc_pack): an LZ4 block in
- * ix->zbuf (*raw = size) when that is smaller, else src itself (*raw = 0). Packed and
- * compressed, a typical doc fits in an ordinary leaf page instead of overflow pages of its own.
+ * The stored form of d into b: its packed form (match_doc_pack; the built block itself in the
+ * unlikely case it does not pack), as an LZ4 block when that is smaller. Packed and compressed,
+ * a typical doc fits in an ordinary leaf page instead of overflow pages of its own.
  */
-static int doc_compress(struct index *ix, const void *src, size_t size, const void **body,
-                        size_t *len, uint32_t *raw)
+static int doc_encode(const struct match_doc *d, struct doc_bytes *b)
 {
-    int bound, n;
+    const void *src = d;
+    size_t size = d->size;
+    int rc, bound, n;
 
-    *body = src;
-    *len = size;
-    *raw = 0;
+    free(b->packed);
+    b->packed = NULL;
+    rc = match_doc_pack(d, &b->packed, &size);
+    if (rc == SM_ETOOLARGE)
+        size = d->size;
+    else if (rc)
+        return rc;
+    else
+        src = b->packed;
+    b->body = src;
+    b->len = size;
+    b->raw = 0;
     if (size > LZ4_MAX_INPUT_SIZE)
         return 0;
     bound = LZ4_compressBound((int)size);
-    if ((size_t)bound > ix->zcap) {
-        char *z = realloc(ix->zbuf, (size_t)bound);
+    if ((size_t)bound > b->zcap) {
+        char *z = realloc(b->z, (size_t)bound);
         if (!z)
             return -ENOMEM;
-        ix->zbuf = z;
-        ix->zcap = (size_t)bound;
+        b->z = z;
+        b->zcap = (size_t)bound;
     }
-    n = LZ4_compress_default(src, ix->zbuf, (int)size, bound);
+    n = LZ4_compress_default(src, b->z, (int)size, bound);
     if (n > 0 && (size_t)n < size) {
-        *body = ix->zbuf;
-        *len = (size_t)n;
-        *raw = (uint32_t)size;
+        b->body = b->z;
+        b->len = (size_t)n;
+        b->raw = (uint32_t)size;
     }
     return 0;
 }
 
-/* Analyse p, write its doc record and postings under docid. */
+static void doc_bytes_release(struct doc_bytes *b)
+{
+    free(b->packed);
+    free(b->z);
+    memset(b, 0, sizeof(*b));
+}
+
+/* ---- prepared profiles ------------------------------------------------------------------------ */
+
+/*
+ * Prepared profiles. Analysing a profile (match_doc_build, packing, LZ4) is most of what the
+ * writer thread does per profile, and needs nothing from the transaction. So before an import
+ * puts its profiles, store_prepare hands them to index_prepare, which analyses them on a few
+ * helper threads and on the writer itself; the hook then only writes. A prepared doc is keyed
+ * by the profile's address, valid until store_prepare_end (the request's end, on every path).
+ * A profile not prepared, or whose analysis failed, is analysed by the hook as before.
+ */
+static void prep_one(struct prep *pr)
+{
+    struct text_analyzer *a = index_analyzer();
+
+    pr->rc = a ? match_doc_build(a, pr->p, &pr->d) : -ENOMEM;
+    if (pr->rc == 0)
+        pr->rc = doc_encode(pr->d, &pr->b);
+}
+
+/* Take jobs until none is left; returns when this thread has nothing more to do. */
+static void prep_run(struct prep_pool *pp)
+{
+    for (;;) {
+        size_t i;
+
+        pthread_mutex_lock(&pp->mu);
+        if (pp->next >= pp->n) {
+            pthread_mutex_unlock(&pp->mu);
+            return;
+        }
+        i = pp->next++;
+        pthread_mutex_unlock(&pp->mu);
+        prep_one(&pp->v[i]);
+        pthread_mutex_lock(&pp->mu);
+        if (++pp->finished == pp->n)
+            pthread_cond_broadcast(&pp->done);
+        pthread_mutex_unlock(&pp->mu);
+    }
+}
+
+static void *prep_main(void *arg)
+{
+    struct prep_pool *pp = arg;
+    uint64_t seen = 0;
+
+    for (;;) {
+        pthread_mutex_lock(&pp->mu);
+        while (!pp->stop && pp->gen == seen)
+            pthread_cond_wait(&pp->work, &pp->mu);
+        if (pp->stop) {
+            pthread_mutex_unlock(&pp->mu);
+            return NULL;
+        }
+        seen = pp->gen;
+        pthread_mutex_unlock(&pp->mu);
+        prep_run(pp);
+    }
+}
+
+/* Helper threads: one fewer than the CPUs (the writer works too), 1 to PREP_THREADS_MAX. */
+static int pool_start(struct prep_pool *pp)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned want = cpus > 1 ? (unsigned)SM_MIN(cpus - 1, (long)PREP_THREADS_MAX) : 1;
+
+    memset(pp, 0, sizeof(*pp));
+    if (pthread_mutex_init(&pp->mu, NULL))
+        return -ENOMEM;
+    if (pthread_cond_init(&pp->work, NULL)) {
+        pthread_mutex_destroy(&pp->mu);
+        return -ENOMEM;
+    }
+    if (pthread_cond_init(&pp->done, NULL)) {
+        pthread_cond_destroy(&pp->work);
+        pthread_mutex_destroy(&pp->mu);
+        return -ENOMEM;
+    }
+    for (; pp->n_th < want; pp->n_th++)
+        if (pthread_create(&pp->th[pp->n_th], NULL, prep_main, pp))
+            break; /* fewer helpers (or none: the writer prepares alone) */
+    return 0;
+}
+
+static void pool_stop(struct prep_pool *pp)
+{
+    pthread_mutex_lock(&pp->mu);
+    pp->stop = true;
+    pthread_cond_broadcast(&pp->work);
+    pthread_mutex_unlock(&pp->mu);
+    for (unsigned i = 0; i < pp->n_th; i++)
+        pthread_join(pp->th[i], NULL);
+    pthread_cond_destroy(&pp->done);
+    pthread_cond_destroy(&pp->work);
+    pthread_mutex_destroy(&pp->mu);
+}
+
+static void on_prepare_end(void *user)
+{
+    struct index *ix = user;
+
+    for (size_t i = 0; i < ix->n_prep; i++) {
+        match_doc_destroy(&ix->prep[i].d);
+        doc_bytes_release(&ix->prep[i].b);
+    }
+    free(ix->prep);
+    ix->prep = NULL;
+    ix->n_prep = ix->prep_cursor = 0;
+}
+
+static void on_prepare(struct profile *const *v, size_t n, void *user)
+{
+    struct index *ix = user;
+    struct prep_pool *pp = &ix->pool;
+
+    on_prepare_end(ix);
+    if (n < PREP_MIN || !ix->pool_on)
+        return;
+    ix->prep = calloc(n, sizeof(*ix->prep));
+    if (!ix->prep)
+        return; /* the hook analyses them itself */
+    for (size_t i = 0; i < n; i++)
+        ix->prep[i].p = v[i];
+    ix->n_prep = n;
+    pthread_mutex_lock(&pp->mu);
+    pp->v = ix->prep;
+    pp->n = n;
+    pp->next = pp->finished = 0;
+    pp->gen++;
+    pthread_cond_broadcast(&pp->work);
+    pthread_mutex_unlock(&pp->mu);
+    prep_run(pp);
+    pthread_mutex_lock(&pp->mu);
+    while (pp->finished < pp->n)
+        pthread_cond_wait(&pp->done, &pp->mu);
+    pp->v = NULL;
+    pp->n = 0;
+    pthread_mutex_unlock(&pp->mu);
+}
+
+/* The prepared doc of p, if any: puts come in the order they were prepared. */
+static struct prep *prep_find(struct index *ix, const struct profile *p)
+{
+    if (ix->prep_cursor < ix->n_prep && ix->prep[ix->prep_cursor].p == p)
+        return &ix->prep[ix->prep_cursor++];
+    for (size_t i = 0; i < ix->n_prep; i++)
+        if (ix->prep[i].p == p)
+            return &ix->prep[i];
+    return NULL;
+}
+
+/* Analyse p (or take its prepared doc), write its doc record and postings under docid. */
 static int index_profile(struct index *ix, struct store_txn *t, const struct profile *p,
                          uint32_t docid, bool fresh, struct index_stats *s)
 {
-    struct text_analyzer *a = index_analyzer();
     struct poster pst = {ix, t, docid, false};
+    struct prep *pr = prep_find(ix, p);
     struct match_doc *d = NULL;
-    size_t zl = p->zone ? strnlen(p->zone, INDEX_ZONE_MAX + 1) : 0, head, body_len = 0;
+    struct doc_bytes *db = &ix->wb;
+    size_t zl = p->zone ? strnlen(p->zone, INDEX_ZONE_MAX + 1) : 0, head;
     MDB_val k = {sizeof(docid), &docid}, v;
-    const void *body = NULL;
-    void *packed = NULL;
-    size_t packed_len = 0;
-    uint32_t raw = 0;
     int rc, mrc;
 
-    if (!a)
-        return -ENOMEM;
     if (zl > INDEX_ZONE_MAX)
         zl = 0; /* a validated profile never has one: such a zone is simply not filterable */
-    rc = match_doc_build(a, p, &d);
-    if (rc)
-        return rc;
-    /* Packed when the doc fits the packed format (always, short of 65,536 distinct terms). */
-    rc = match_doc_pack(d, &packed, &packed_len);
-    if (rc == SM_ETOOLARGE)
-        rc = 0;
-    if (rc == 0)
-        rc = packed ? doc_compress(ix, packed, packed_len, &body, &body_len, &raw)
-                    : doc_compress(ix, d, d->size, &body, &body_len, &raw);
-    if (rc)
-        goto out;
+    if (pr && pr->rc == 0) {
+        d = pr->d;
+        pr->d = NULL;
+        db = &pr->b;
+    } else {
+        struct text_analyzer *a = index_analyzer();
+
+        if (!a)
+            return -ENOMEM;
+        rc = match_doc_build(a, p, &d);
+        if (rc)
+            return rc;
+        rc = doc_encode(d, db);
+        if (rc)
+            goto out;
+    }
     head = 8 + ((zl + 7) & ~(size_t)7);
-    v.mv_size = head + body_len;
+    v.mv_size = head + db->len;
     v.mv_data = NULL;
     /*
      * MDB_RESERVE: write the record in place, no staging copy. A new docid is the largest yet:
@@ -685,7 +957,7 @@ static int index_profile(struct index *ix, struct store_txn *t, const struct pro
      */
     mrc = mdb_put(store_txn_mdb(t), ix->docs, &k, &v, MDB_RESERVE | (fresh ? MDB_APPEND : 0));
     if (mrc == MDB_KEYEXIST && fresh) {
-        v.mv_size = head + body_len;
+        v.mv_size = head + db->len;
         mrc = mdb_put(store_txn_mdb(t), ix->docs, &k, &v, MDB_RESERVE);
     }
     rc = store_txn_check(t, mrc, "put doc");
@@ -695,16 +967,15 @@ static int index_profile(struct index *ix, struct store_txn *t, const struct pro
 
         memset(o, 0, head);
         memcpy(o, &zl32, 4);
-        memcpy(o + 4, &raw, 4);
+        memcpy(o + 4, &db->raw, 4);
         if (zl)
             memcpy(o + 8, p->zone, zl);
-        memcpy(o + head, body, body_len);
+        memcpy(o + head, db->body, db->len);
         rc = post_doc(&pst, d);
     }
 out:
     if (rc == 0)
         stats_add(s, d, +1);
-    free(packed);
     match_doc_destroy(&d);
     return rc;
 }
@@ -908,14 +1179,22 @@ int index_open(struct index **out, struct store *st)
         if (rc)
             goto fail;
     }
-    rc = store_add_hook(st, &(struct store_hook){on_profile_changed, ix});
+    ix->pool_on = pool_start(&ix->pool) == 0;
+    rc = store_add_hook(st, &(struct store_hook){.profile_changed = on_profile_changed,
+                                                 .user = ix,
+                                                 .prepare = on_prepare,
+                                                 .prepare_end = on_prepare_end});
     if (rc)
         goto fail;
     *out = ix;
     return 0;
 fail:
+    if (ix->pool_on)
+        pool_stop(&ix->pool);
     free(ix->buf.v);
-    free(ix->zbuf);
+    free(ix->buf.tmp);
+    free(ix->buf.hist);
+    doc_bytes_release(&ix->wb);
     free(ix);
     return rc;
 }
@@ -943,7 +1222,12 @@ void index_close(struct index **pix)
     free(pthread_getspecific(tls_dfc_key));
     pthread_setspecific(tls_dfc_key, NULL);
     free((*pix)->buf.v);
-    free((*pix)->zbuf);
+    free((*pix)->buf.tmp);
+    free((*pix)->buf.hist);
+    on_prepare_end(*pix);
+    if ((*pix)->pool_on)
+        pool_stop(&(*pix)->pool);
+    doc_bytes_release(&(*pix)->wb);
     free(*pix);
     *pix = NULL;
 }

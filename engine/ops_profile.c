@@ -225,11 +225,18 @@ static int pack_result(msgpack_packer *pk, const msgpack_object *item, const str
     return 0;
 }
 
+/*
+ * profile.import: every item decoded first, the valid ones handed to store_prepare (the index
+ * analyses them on several threads, outside the transaction), then put one by one in order.
+ */
 static int op_import(struct ops_ctx *c, const msgpack_object *body)
 {
     const msgpack_object *list;
     msgpack_packer *pk = c->pk;
+    struct profile *ps = NULL, **ok = NULL;
+    bool *valid = NULL;
     uint64_t stored = 0, failed = 0;
+    uint32_t n, n_ok = 0;
     int rc;
 
     rc = want_map_body(c, body, "profiles");
@@ -238,44 +245,79 @@ static int op_import(struct ops_ctx *c, const msgpack_object *body)
     list = proto_map_get(body, "profiles");
     if (!list || list->type != MSGPACK_OBJECT_ARRAY)
         return sm_error_set(&c->err, SM_EBADREQ, "profiles", "must be a list of profiles");
-    if (list->via.array.size > OPS_IMPORT_MAX)
+    n = list->via.array.size;
+    if (n > OPS_IMPORT_MAX)
         return sm_error_set(&c->err, SM_ETOOLARGE, "profiles", "at most %d profiles per import",
                             OPS_IMPORT_MAX);
-    /* Counts are known only at the end: results first (a map's key order carries no meaning). */
-    if (msgpack_pack_map(pk, 3) || proto_pack_cstr(pk, "results") ||
-        msgpack_pack_array(pk, list->via.array.size))
-        return -ENOMEM;
-    for (uint32_t i = 0; i < list->via.array.size; i++) {
-        const msgpack_object *item = &list->via.array.ptr[i];
+    ps = calloc(n ? n : 1, sizeof(*ps));
+    ok = calloc(n ? n : 1, sizeof(*ok));
+    valid = calloc(n ? n : 1, sizeof(*valid));
+    rc = -ENOMEM;
+    if (!ps || !ok || !valid)
+        goto out;
+    for (uint32_t i = 0; i < n; i++) {
         struct sm_error e;
-        struct profile p;
+
+        rc = profile_decode(&list->via.array.ptr[i], limits(c), false, &ps[i], &e);
+        if (rc == -ENOMEM)
+            goto out;
+        valid[i] = rc == 0;
+        if (valid[i])
+            ok[n_ok++] = &ps[i];
+    }
+    store_prepare(c->st, ok, n_ok);
+    /* Counts are known only at the end: results first (a map's key order carries no meaning). */
+    rc = -ENOMEM;
+    if (msgpack_pack_map(pk, 3) || proto_pack_cstr(pk, "results") || msgpack_pack_array(pk, n))
+        goto out;
+    for (uint32_t i = 0; i < n; i++) {
+        const msgpack_object *item = &list->via.array.ptr[i];
         bool created = false;
 
-        rc = profile_decode(item, limits(c), false, &p, &e);
-        if (rc == -ENOMEM)
-            return rc;
-        if (rc) {
+        if (!valid[i]) {
+            struct sm_error e;
+            struct profile p;
+
+            /* Decoded again for its error (rare): the first pass keeps no error texts. */
+            rc = profile_decode(item, limits(c), false, &p, &e);
+            if (rc == 0) {
+                profile_release(&p);
+                rc = sm_error_set(&c->err, SM_EINTERNAL, "profiles", "item %u decoded twice "
+                                  "with different results", i);
+                goto out;
+            }
+            if (rc == -ENOMEM)
+                goto out;
             failed++;
             rc = pack_result(pk, item, NULL, false, &e);
             if (rc)
-                return rc;
+                goto out;
             continue;
         }
-        rc = store_profile_put(c->txn, &p, STORE_PUT_UPSERT, c->now_ms, &created);
+        rc = store_profile_put(c->txn, &ps[i], STORE_PUT_UPSERT, c->now_ms, &created);
         if (rc == 0)
-            rc = pack_result(pk, item, &p, created, NULL);
+            rc = pack_result(pk, item, &ps[i], created, NULL);
         if (rc == 0)
-            rc = emit_profile(c, created ? "created" : "updated", p.id);
-        profile_release(&p);
+            rc = emit_profile(c, created ? "created" : "updated", ps[i].id);
         /* Storage and hook errors fail the whole call: its nested txn undoes the good items. */
         if (rc)
-            return rc;
+            goto out;
         stored++;
     }
+    rc = -ENOMEM;
     if (proto_pack_cstr(pk, "stored") || msgpack_pack_uint64(pk, stored) ||
         proto_pack_cstr(pk, "failed") || msgpack_pack_uint64(pk, failed))
-        return -ENOMEM;
-    return 0;
+        goto out;
+    rc = 0;
+out:
+    store_prepare_end(c->st);
+    for (uint32_t i = 0; ps && i < n; i++)
+        if (valid && valid[i])
+            profile_release(&ps[i]);
+    free(ps);
+    free(ok);
+    free(valid);
+    return rc;
 }
 
 const struct ops_def ops_profile_defs[] = {

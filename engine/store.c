@@ -1014,6 +1014,20 @@ int store_add_hook(struct store *st, const struct store_hook *h)
     return 0;
 }
 
+void store_prepare(struct store *st, struct profile *const *v, size_t n)
+{
+    for (unsigned i = 0; i < st->n_hooks; i++)
+        if (st->hooks[i].prepare)
+            st->hooks[i].prepare(v, n, st->hooks[i].user);
+}
+
+void store_prepare_end(struct store *st)
+{
+    for (unsigned i = 0; i < st->n_hooks; i++)
+        if (st->hooks[i].prepare_end)
+            st->hooks[i].prepare_end(st->hooks[i].user);
+}
+
 int store_add_batch_hook(struct store *st, const struct store_batch_hook *h)
 {
     if (st->n_batch_hooks >= STORE_HOOKS_MAX)

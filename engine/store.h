@@ -194,9 +194,23 @@ struct store_hook {
     int (*profile_changed)(struct store_txn *t, const struct profile *old,
                            const struct profile *new_p, void *user);
     void *user;
+    /*
+     * Optional, writer thread: store_prepare passes the profiles a request is about to put, so
+     * the hook can do their costly part (the index analyses them) ahead, on other threads,
+     * outside any transaction; store_prepare_end says the request is over (keyed by pointer,
+     * such work must not outlive it).
+     */
+    void (*prepare)(struct profile *const *v, size_t n, void *user);
+    void (*prepare_end)(void *user);
 };
 /* Register a hook (copied). Returns 0 or -ENOSPC past STORE_HOOKS_MAX. */
 int store_add_hook(struct store *st, const struct store_hook *h);
+/*
+ * Before a request puts many profiles (an import): let the hooks prepare them (v[i] must stay
+ * valid and unchanged until store_prepare_end, which the request must call on every path).
+ */
+void store_prepare(struct store *st, struct profile *const *v, size_t n);
+void store_prepare_end(struct store *st);
 
 /* Batch hooks (see BATCH HOOKS above); every member may be NULL. */
 struct store_batch_hook {

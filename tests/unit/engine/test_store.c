@@ -316,7 +316,7 @@ static void test_hooks_write_in_the_same_transaction(void **state)
 {
     struct fx *f = *state;
     struct hook_log h = {0};
-    struct store_hook hook = {on_change, &h};
+    struct store_hook hook = {.profile_changed = on_change, .user = &h};
     struct put_args a = {"h", 0, 1, 0, STORE_PUT_UPSERT, 1, 0};
     struct store_txn r;
     MDB_val k = {3, "h-0"}, d;

@@ -398,7 +398,7 @@ static void test_update_and_delete_of_compressed_records(void **state)
     struct store_txn r;
 
     open_store(f);
-    assert_int_equal(store_add_hook(f->st, &(struct store_hook){on_change, &h}), 0);
+    assert_int_equal(store_add_hook(f->st, &(struct store_hook){.profile_changed = on_change, .user = &h}), 0);
     put_some(f, "u", 0, THRESHOLD + 100, 0);
     assert_int_equal(stored_form(f, "u-1050").first, 0xc1);
 
