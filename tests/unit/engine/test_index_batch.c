@@ -309,6 +309,113 @@ static void test_index_a_query_in_a_write_batch_sees_its_earlier_requests(void *
     assert_int_equal(df_now(f, "zeppelin"), 2);
 }
 
+/* ---- the docs' compression dictionary ------------------------------------------------------- */
+
+static const char *const vocab[] = {"injection", "moulded", "parts", "supplier", "stationery",
+                                    "distributor", "germany", "licensing", "textile", "solar",
+                                    "inverter", "packaging", "machinery", "cosmetics", "oem"};
+
+struct many {
+    int from, n;
+    bool fail; /* fail the whole write after putting them */
+};
+
+static int put_many(struct store_txn *t, void *arg)
+{
+    struct many *m = arg;
+
+    for (int i = m->from; i < m->from + m->n; i++) {
+        char id[32], words[256];
+
+        snprintf(id, sizeof(id), "p-%06d", i);
+        snprintf(words, sizeof(words), "%s %s %s %s of %s and %s, series %d",
+                 vocab[i % 15], vocab[(i / 15) % 15], vocab[(i / 7) % 15], vocab[(i * 7) % 15],
+                 vocab[(i / 3) % 15], vocab[(i + 5) % 15], i);
+        assert_int_equal(put_words(t, id, words, 0), 0);
+    }
+    return m->fail ? SM_EINVAL : 0;
+}
+
+/* The dictionary id a doc record names (high 16 bits of its first u32). */
+static unsigned record_dict(struct fx *f, uint32_t docid)
+{
+    struct store_txn r;
+    MDB_dbi dbi;
+    MDB_val k = {sizeof(docid), &docid}, v;
+    uint32_t head = 0;
+
+    assert_int_equal(store_dbi_open(f->st, "ix_docs", MDB_INTEGERKEY, &dbi), 0);
+    store_read_init(f->st, &r);
+    assert_int_equal(store_read_begin(&r), 0);
+    assert_int_equal(mdb_get(store_txn_mdb(&r), dbi, &k, &v), 0);
+    memcpy(&head, v.mv_data, sizeof(head));
+    store_read_release(&r);
+    return head >> 16;
+}
+
+/* Every doc loads: a search for a word of each hits it (scoring reads the docs). */
+static void assert_docs_load(struct fx *f, const char *word, uint32_t at_least)
+{
+    struct index_filters flt;
+    struct index_hits h;
+    struct store_txn r;
+
+    index_filters_init(&flt);
+    store_read_init(f->st, &r);
+    assert_int_equal(store_read_begin(&r), 0);
+    assert_int_equal(index_search(f->ix, &r, word, strlen(word), &flt, 0, 100, &h), 0);
+    assert_true(h.candidates >= at_least);
+    index_hits_release(&h);
+    store_read_release(&r);
+}
+
+static void reopen(struct fx *f)
+{
+    index_close(&f->ix);
+    store_close(&f->st);
+    open_all(f, 0);
+}
+
+static void test_index_docs_use_a_dictionary_once_enough_are_indexed(void **state)
+{
+    struct fx *f = *state;
+
+    open_all(f, 0);
+    for (int b = 0; b < 6; b++)
+        assert_int_equal(store_write(f->st, put_many, &(struct many){b * 500, 500, false}), 0);
+    /* The first docs were written before it existed; the last ones with it. */
+    assert_int_equal(record_dict(f, 1), 0);
+    assert_int_equal(record_dict(f, 3000), 1);
+    assert_docs_load(f, "injection", 50);
+    assert_docs_load(f, "series", 50);
+    /* After a restart both kinds still load, and new docs still use it. */
+    reopen(f);
+    assert_docs_load(f, "injection", 50);
+    assert_int_equal(store_write(f->st, put_many, &(struct many){3000, 10, false}), 0);
+    assert_int_equal(record_dict(f, 3010), 1);
+    assert_docs_load(f, "moulded", 50);
+}
+
+/*
+ * A write that built the dictionary and was then undone leaves no trace in the database: the next
+ * write that uses it stores it again, so its docs load after a restart.
+ */
+static void test_index_an_undone_dictionary_is_stored_again_by_the_next_write(void **state)
+{
+    struct fx *f = *state;
+
+    open_all(f, 0);
+    for (int b = 0; b < 4; b++)
+        assert_int_equal(store_write(f->st, put_many, &(struct many){b * 500, 500, false}), 0);
+    /* 2,000 docs: this write builds the dictionary, uses it, and is undone. */
+    assert_int_equal(store_write(f->st, put_many, &(struct many){2000, 100, true}), SM_EINVAL);
+    assert_int_equal(store_write(f->st, put_many, &(struct many){2000, 100, false}), 0);
+    assert_int_equal(record_dict(f, 2100), 1);
+    reopen(f);
+    assert_docs_load(f, "series", 100);
+    assert_int_equal(record_dict(f, 2100), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -320,6 +427,10 @@ int main(void)
             test_index_a_rerun_after_map_growth_does_not_duplicate_postings, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_index_a_query_in_a_write_batch_sees_its_earlier_requests, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_index_docs_use_a_dictionary_once_enough_are_indexed,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_index_an_undone_dictionary_is_stored_again_by_the_next_write, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
