@@ -72,11 +72,14 @@ struct doc_bytes {
 };
 
 /* A profile analysed ahead of its write (store_prepare): see "Prepared profiles" below. */
+enum { PREP_PENDING, PREP_TAKEN, PREP_DONE };
+
 struct prep {
     const struct profile *p;
     struct match_doc *d;
     struct doc_bytes b;
     int rc;
+    int state; /* PREP_*, under the pool's mutex */
 };
 
 #define PREP_THREADS_MAX 3
@@ -89,8 +92,8 @@ struct prep_pool {
     pthread_mutex_t mu;
     pthread_cond_t work, done;
     struct prep *v; /* the job: v[0, n) */
-    size_t n, next, finished;
-    uint64_t gen;
+    size_t n, next; /* next: no pending prep before it */
+    size_t active;  /* taken and not done yet */
     bool stop;
 };
 
@@ -875,44 +878,35 @@ static void prep_one(const struct index *ix, struct prep *pr)
         pr->rc = doc_encode(ix, pr->d, &pr->b);
 }
 
-/* Take jobs until none is left; returns when this thread has nothing more to do. */
-static void prep_run(struct prep_pool *pp)
-{
-    for (;;) {
-        size_t i;
-
-        pthread_mutex_lock(&pp->mu);
-        if (pp->next >= pp->n) {
-            pthread_mutex_unlock(&pp->mu);
-            return;
-        }
-        i = pp->next++;
-        pthread_mutex_unlock(&pp->mu);
-        prep_one(pp->ix, &pp->v[i]);
-        pthread_mutex_lock(&pp->mu);
-        if (++pp->finished == pp->n)
-            pthread_cond_broadcast(&pp->done);
-        pthread_mutex_unlock(&pp->mu);
-    }
-}
-
+/* A helper thread: take the next pending prep, in order, until told to stop. */
 static void *prep_main(void *arg)
 {
     struct prep_pool *pp = arg;
-    uint64_t seen = 0;
 
+    pthread_mutex_lock(&pp->mu);
     for (;;) {
-        pthread_mutex_lock(&pp->mu);
-        while (!pp->stop && pp->gen == seen)
+        struct prep *pr;
+
+        while (!pp->stop && pp->next < pp->n && pp->v[pp->next].state != PREP_PENDING)
+            pp->next++;
+        if (pp->stop)
+            break;
+        if (pp->next >= pp->n) {
             pthread_cond_wait(&pp->work, &pp->mu);
-        if (pp->stop) {
-            pthread_mutex_unlock(&pp->mu);
-            return NULL;
+            continue;
         }
-        seen = pp->gen;
+        pr = &pp->v[pp->next++];
+        pr->state = PREP_TAKEN;
+        pp->active++;
         pthread_mutex_unlock(&pp->mu);
-        prep_run(pp);
+        prep_one(pp->ix, pr);
+        pthread_mutex_lock(&pp->mu);
+        pr->state = PREP_DONE;
+        pp->active--;
+        pthread_cond_broadcast(&pp->done);
     }
+    pthread_mutex_unlock(&pp->mu);
+    return NULL;
 }
 
 /* Helper threads: one fewer than the CPUs (the writer works too), 1 to PREP_THREADS_MAX. */
@@ -956,7 +950,17 @@ static void pool_stop(struct prep_pool *pp)
 static void on_prepare_end(void *user)
 {
     struct index *ix = user;
+    struct prep_pool *pp = &ix->pool;
 
+    if (ix->pool_on) {
+        /* No new takes; wait for the helpers' preps in progress before freeing them. */
+        pthread_mutex_lock(&pp->mu);
+        pp->n = pp->next = 0;
+        pp->v = NULL;
+        while (pp->active)
+            pthread_cond_wait(&pp->done, &pp->mu);
+        pthread_mutex_unlock(&pp->mu);
+    }
     for (size_t i = 0; i < ix->n_prep; i++) {
         match_doc_destroy(&ix->prep[i].d);
         doc_bytes_release(&ix->prep[i].b);
@@ -966,13 +970,18 @@ static void on_prepare_end(void *user)
     ix->n_prep = ix->prep_cursor = 0;
 }
 
+/*
+ * Hand the profiles to the helper threads and return at once: the writer puts profile i as soon
+ * as its prep is done (prep_find), while the helpers go on with the next ones. Without helpers
+ * nothing is prepared ahead (the hook analyses each profile as it comes).
+ */
 static void on_prepare(struct profile *const *v, size_t n, void *user)
 {
     struct index *ix = user;
     struct prep_pool *pp = &ix->pool;
 
     on_prepare_end(ix);
-    if (n < PREP_MIN || !ix->pool_on)
+    if (n < PREP_MIN || !ix->pool_on || pp->n_th == 0)
         return;
     ix->prep = calloc(n, sizeof(*ix->prep));
     if (!ix->prep)
@@ -983,28 +992,44 @@ static void on_prepare(struct profile *const *v, size_t n, void *user)
     pthread_mutex_lock(&pp->mu);
     pp->v = ix->prep;
     pp->n = n;
-    pp->next = pp->finished = 0;
-    pp->gen++;
+    pp->next = 0;
     pthread_cond_broadcast(&pp->work);
-    pthread_mutex_unlock(&pp->mu);
-    prep_run(pp);
-    pthread_mutex_lock(&pp->mu);
-    while (pp->finished < pp->n)
-        pthread_cond_wait(&pp->done, &pp->mu);
-    pp->v = NULL;
-    pp->n = 0;
     pthread_mutex_unlock(&pp->mu);
 }
 
-/* The prepared doc of p, if any: puts come in the order they were prepared. */
+/*
+ * The prepared doc of p, if any, once ready: puts come in the order the profiles were prepared.
+ * A prep no helper has taken yet is done here, by the writer, so it never waits behind the
+ * helpers' queue.
+ */
 static struct prep *prep_find(struct index *ix, const struct profile *p)
 {
+    struct prep_pool *pp = &ix->pool;
+    struct prep *pr = NULL;
+    bool mine = false;
+
     if (ix->prep_cursor < ix->n_prep && ix->prep[ix->prep_cursor].p == p)
-        return &ix->prep[ix->prep_cursor++];
-    for (size_t i = 0; i < ix->n_prep; i++)
+        pr = &ix->prep[ix->prep_cursor++];
+    for (size_t i = 0; !pr && i < ix->n_prep; i++)
         if (ix->prep[i].p == p)
-            return &ix->prep[i];
-    return NULL;
+            pr = &ix->prep[i];
+    if (!pr)
+        return NULL;
+    pthread_mutex_lock(&pp->mu);
+    if (pr->state == PREP_PENDING) {
+        pr->state = PREP_TAKEN;
+        mine = true;
+    }
+    while (!mine && pr->state != PREP_DONE)
+        pthread_cond_wait(&pp->done, &pp->mu);
+    pthread_mutex_unlock(&pp->mu);
+    if (mine) {
+        prep_one(ix, pr);
+        pthread_mutex_lock(&pp->mu);
+        pr->state = PREP_DONE;
+        pthread_mutex_unlock(&pp->mu);
+    }
+    return pr;
 }
 
 /*
