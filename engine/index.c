@@ -7,6 +7,9 @@
 
 #include <endian.h>
 #include <lz4.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <math.h>
 #include <pthread.h>
 #include <unistd.h>
@@ -672,6 +675,20 @@ static int pbuf_before_commit(struct store_txn *t, void *user)
 
     if (rc == 0)
         b->applied = b->n;
+    /*
+     * A bulk batch's buffers (over PBUF_KEEP ops: tens of MB) are not needed once applied: give
+     * them back now rather than at the next batch, which may be hours away, and let malloc
+     * return the freed heap to the system too (a re-run starts from an empty buffer anyway).
+     */
+    if (rc == 0 && (b->cap > PBUF_KEEP || b->tmp_cap > PBUF_KEEP)) {
+        free(b->v);
+        free(b->tmp);
+        b->v = b->tmp = NULL;
+        b->cap = b->tmp_cap = b->n = b->applied = 0;
+#ifdef __GLIBC__
+        malloc_trim(0);
+#endif
+    }
     return rc;
 }
 
