@@ -130,12 +130,18 @@ static const char key_dict[] = "lz4dict1"; /* the docs' compression dictionary, 
 #define DICT_MAX 65536  /* LZ4 refers back 64 KiB at most */
 #define ZONE_LEN_MASK 0xffffu /* doc record: low bits of the first u32; the dictionary id above */
 
-/* ---- per-thread analyser --------------------------------------------------------------------- */
+/* ---- per-thread state ------------------------------------------------------------------------ */
 
-static pthread_key_t tls_key;
+/*
+ * Each thread that uses the index (readers, the writer, the prep helpers) gets its own text
+ * analyser, scratch buffer for decompressed docs, and the two caches below, created on first
+ * use and freed when the thread exits (the keys' destructors); index_close frees the calling
+ * thread's.
+ */
+static pthread_key_t tls_analyzer, tls_scratch, tls_kc, tls_dfc;
 static pthread_once_t tls_once = PTHREAD_ONCE_INIT;
 
-static void tls_free(void *p)
+static void tls_free_analyzer(void *p)
 {
     struct text_analyzer *a = p;
     text_analyzer_destroy(&a);
@@ -143,39 +149,51 @@ static void tls_free(void *p)
 
 static void tls_init(void)
 {
-    pthread_key_create(&tls_key, tls_free);
+    pthread_key_create(&tls_analyzer, tls_free_analyzer);
+    pthread_key_create(&tls_scratch, free);
+    pthread_key_create(&tls_kc, free);
+    pthread_key_create(&tls_dfc, free);
 }
 
-/* This thread's scratch for decompressed docs: grown as needed, freed when the thread exits. */
-static pthread_key_t tls_scratch_key;
-static pthread_once_t tls_scratch_once = PTHREAD_ONCE_INIT;
+/* This thread's zeroed n x size block under key (calloc'ed on first use), or NULL. */
+static void *tls_calloc(pthread_key_t key, size_t n, size_t size)
+{
+    void *p;
 
+    pthread_once(&tls_once, tls_init);
+    p = pthread_getspecific(key);
+    if (p)
+        return p;
+    p = calloc(n, size);
+    if (p && pthread_setspecific(key, p)) {
+        free(p);
+        p = NULL;
+    }
+    return p;
+}
+
+/* This thread's scratch for decompressed docs: grown as needed. */
 struct scratch {
     size_t cap;
     char data[];
 };
 
-static void tls_scratch_init(void)
-{
-    pthread_key_create(&tls_scratch_key, free);
-}
-
 static void *scratch_get(size_t size)
 {
     struct scratch *sc;
 
-    pthread_once(&tls_scratch_once, tls_scratch_init);
-    sc = pthread_getspecific(tls_scratch_key);
+    pthread_once(&tls_once, tls_init);
+    sc = pthread_getspecific(tls_scratch);
     if (sc && sc->cap >= size)
         return sc->data;
     free(sc);
-    pthread_setspecific(tls_scratch_key, NULL);
+    pthread_setspecific(tls_scratch, NULL);
     size = SM_MAX(size, (size_t)16384);
     sc = malloc(sizeof(*sc) + size);
     if (!sc)
         return NULL;
     sc->cap = size;
-    if (pthread_setspecific(tls_scratch_key, sc)) {
+    if (pthread_setspecific(tls_scratch, sc)) {
         free(sc);
         return NULL;
     }
@@ -187,6 +205,7 @@ static void *scratch_get(size_t size)
  * snapshot. A leads query looks up a few hundred counts, each a B-tree search; consecutive
  * queries share most of them. An entry is valid only for the snapshot (LMDB txn id) it was read
  * in, so answers are exactly what the snapshot holds; write transactions do not use it.
+ * NULL from kc_get: no cache, every count is read from LMDB.
  */
 #define KC_SLOTS 32768 /* power of two; 24 bytes each */
 
@@ -196,28 +215,9 @@ struct kc_slot {
     uint32_t count;
 };
 
-static pthread_key_t tls_kc_key;
-static pthread_once_t tls_kc_once = PTHREAD_ONCE_INIT;
-
-static void tls_kc_init(void)
-{
-    pthread_key_create(&tls_kc_key, free);
-}
-
 static struct kc_slot *kc_get(void)
 {
-    struct kc_slot *kc;
-
-    pthread_once(&tls_kc_once, tls_kc_init);
-    kc = pthread_getspecific(tls_kc_key);
-    if (kc)
-        return kc;
-    kc = calloc(KC_SLOTS, sizeof(*kc));
-    if (kc && pthread_setspecific(tls_kc_key, kc)) {
-        free(kc);
-        kc = NULL;
-    }
-    return kc; /* NULL: no cache, every count is read from LMDB */
+    return tls_calloc(tls_kc, KC_SLOTS, sizeof(struct kc_slot));
 }
 
 /* This thread's document-frequency cache: see df_cb. */
@@ -231,28 +231,9 @@ struct dfc_slot {
     char s[DFC_TERM_MAX];
 };
 
-static pthread_key_t tls_dfc_key;
-static pthread_once_t tls_dfc_once = PTHREAD_ONCE_INIT;
-
-static void tls_dfc_init(void)
-{
-    pthread_key_create(&tls_dfc_key, free);
-}
-
 static struct dfc_slot *dfc_get(void)
 {
-    struct dfc_slot *c;
-
-    pthread_once(&tls_dfc_once, tls_dfc_init);
-    c = pthread_getspecific(tls_dfc_key);
-    if (c)
-        return c;
-    c = calloc(DFC_SLOTS, sizeof(*c));
-    if (c && pthread_setspecific(tls_dfc_key, c)) {
-        free(c);
-        c = NULL;
-    }
-    return c;
+    return tls_calloc(tls_dfc, DFC_SLOTS, sizeof(struct dfc_slot));
 }
 
 struct text_analyzer *index_analyzer(void)
@@ -260,12 +241,12 @@ struct text_analyzer *index_analyzer(void)
     struct text_analyzer *a;
 
     pthread_once(&tls_once, tls_init);
-    a = pthread_getspecific(tls_key);
+    a = pthread_getspecific(tls_analyzer);
     if (a)
         return a;
     if (text_analyzer_new(&a))
         return NULL;
-    if (pthread_setspecific(tls_key, a)) {
+    if (pthread_setspecific(tls_analyzer, a)) {
         text_analyzer_destroy(&a);
         return NULL;
     }
@@ -1366,6 +1347,23 @@ static int build_all(struct index *ix, uint64_t total)
 
 /* ---- open and close -------------------------------------------------------------------------- */
 
+/* Everything ix owns, helpers first (a prep in progress reads the dictionary). */
+static void index_free(struct index *ix)
+{
+    on_prepare_end(ix);
+    if (ix->pool_on)
+        pool_stop(&ix->pool);
+    free(ix->buf.v);
+    free(ix->buf.tmp);
+    free(ix->buf.hist);
+    doc_bytes_release(&ix->wb);
+    free(ix->dict.bytes);
+    if (ix->dict.stream)
+        LZ4_freeStream(ix->dict.stream);
+    pthread_mutex_destroy(&ix->dict.mu);
+    free(ix);
+}
+
 int index_open(struct index **out, struct store *st)
 {
     struct index *ix = calloc(1, sizeof(*ix));
@@ -1425,17 +1423,7 @@ int index_open(struct index **out, struct store *st)
     *out = ix;
     return 0;
 fail:
-    if (ix->pool_on)
-        pool_stop(&ix->pool);
-    free(ix->buf.v);
-    free(ix->buf.tmp);
-    free(ix->buf.hist);
-    doc_bytes_release(&ix->wb);
-    free(ix->dict.bytes);
-    if (ix->dict.stream)
-        LZ4_freeStream(ix->dict.stream);
-    pthread_mutex_destroy(&ix->dict.mu);
-    free(ix);
+    index_free(ix);
     return rc;
 }
 
@@ -1447,32 +1435,20 @@ void index_close(struct index **pix)
         return;
     /* The opening thread's analyser (the build and tests use it): free it with the index. */
     pthread_once(&tls_once, tls_init);
-    a = pthread_getspecific(tls_key);
+    a = pthread_getspecific(tls_analyzer);
     if (a) {
-        pthread_setspecific(tls_key, NULL);
+        pthread_setspecific(tls_analyzer, NULL);
         text_analyzer_destroy(&a);
     }
-    pthread_once(&tls_scratch_once, tls_scratch_init);
-    free(pthread_getspecific(tls_scratch_key));
-    pthread_setspecific(tls_scratch_key, NULL);
-    pthread_once(&tls_kc_once, tls_kc_init);
-    free(pthread_getspecific(tls_kc_key));
-    pthread_setspecific(tls_kc_key, NULL);
-    pthread_once(&tls_dfc_once, tls_dfc_init);
-    free(pthread_getspecific(tls_dfc_key));
-    pthread_setspecific(tls_dfc_key, NULL);
-    free((*pix)->buf.v);
-    free((*pix)->buf.tmp);
-    free((*pix)->buf.hist);
-    free((*pix)->dict.bytes);
-    if ((*pix)->dict.stream)
-        LZ4_freeStream((*pix)->dict.stream);
-    pthread_mutex_destroy(&(*pix)->dict.mu);
-    on_prepare_end(*pix);
-    if ((*pix)->pool_on)
-        pool_stop(&(*pix)->pool);
-    doc_bytes_release(&(*pix)->wb);
-    free(*pix);
+    {
+        const pthread_key_t keys[] = {tls_scratch, tls_kc, tls_dfc};
+
+        for (size_t i = 0; i < SM_ARRAY_SIZE(keys); i++) {
+            free(pthread_getspecific(keys[i]));
+            pthread_setspecific(keys[i], NULL);
+        }
+    }
+    index_free(*pix);
     *pix = NULL;
 }
 
