@@ -7,9 +7,6 @@
 
 #include <endian.h>
 #include <lz4.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <math.h>
 #include <pthread.h>
 #include <unistd.h>
@@ -19,7 +16,7 @@
 
 #define INDEX_VERSION 1
 #define KEY_LEN 12
-#define BUILD_BATCH 2000      /* profiles per write transaction of the start-up build */
+#define BUILD_BATCH 2000 /* profiles per write transaction of the start-up build */
 /*
  * Budgets of a query, measured with smematch-eval (docs/matching.md §10): reading more than
  * 10,000 postings did not change NDCG@10 at 20,000 or 100,000 profiles, while the exact pool
@@ -29,8 +26,8 @@
 #define KEY_CAP 5000          /* postings read from one key */
 #define BOOST_BUDGET 5000     /* postings read for B->A evidence (boost only) */
 #define SECTOR_UB 40.0        /* upper-bound weight of a class-level sector match */
-static uint32_t POOL_MIN = 300;
-static uint32_t SEARCH_POOL_MIN = 100;          /* candidates scored exactly (at least offset + limit + 100) */
+#define POOL_MIN 200          /* leads: candidates scored exactly (first pages) */
+#define SEARCH_POOL_MIN 50    /* search: its upper bound is close to BM25 itself */
 #define LOADS_PER_POOL 8      /* with filters: docs looked at per candidate kept */
 #define PBUF_KEEP (1u << 20)  /* buffered posting ops whose memory is kept between batches */
 
@@ -58,7 +55,7 @@ struct pbuf {
     uint32_t seq;
     struct pop *tmp; /* radix sort's second buffer, tmp_cap ops */
     size_t tmp_cap;
-    uint32_t *hist;  /* radix sort's counts: RADIX_DIGITS x 65536 */
+    uint32_t *hist; /* radix sort's counts: RADIX_DIGITS x 65536 */
 };
 
 /*
@@ -113,6 +110,7 @@ struct dict {
 
 struct index {
     struct store *st;
+    uint16_t gen; /* distinguishes this index in the per-thread caches (qctx_open) */
     MDB_dbi docs, ids, post, meta;
     struct dict dict;
     struct pbuf buf;
@@ -126,8 +124,8 @@ struct index {
 static const char key_corpus[] = "corpus";
 static const char key_dict[] = "lz4dict1"; /* the docs' compression dictionary, id 1 */
 
-#define DICT_MIN 2000   /* docs indexed before the dictionary is built from them */
-#define DICT_MAX 65536  /* LZ4 refers back 64 KiB at most */
+#define DICT_MIN 2000         /* docs indexed before the dictionary is built from them */
+#define DICT_MAX 65536        /* LZ4 refers back 64 KiB at most */
 #define ZONE_LEN_MASK 0xffffu /* doc record: low bits of the first u32; the dictionary id above */
 
 /* ---- per-thread state ------------------------------------------------------------------------ */
@@ -210,8 +208,8 @@ static void *scratch_get(size_t size)
 #define KC_SLOTS 32768 /* power of two; 24 bytes each */
 
 struct kc_slot {
-    uint64_t key;  /* the posting key folded to 64 bits, 0 = empty */
-    uint64_t txn;  /* snapshot it was read in */
+    uint64_t key; /* the posting key folded to 64 bits, 0 = empty */
+    uint64_t txn; /* snapshot it was read in */
     uint32_t count;
 };
 
@@ -518,7 +516,8 @@ static void pops_sort(struct pop *v, size_t n)
 
 static inline unsigned pop_digit(const struct pop *o, unsigned d)
 {
-    return d < 4 ? (unsigned)(o->lo >> (16 * d)) & 0xffff : (unsigned)(o->hi >> (16 * (d - 4))) & 0xffff;
+    return d < 4 ? (unsigned)(o->lo >> (16 * d)) & 0xffff
+                 : (unsigned)(o->hi >> (16 * (d - 4))) & 0xffff;
 }
 
 static void pops_sort_buf(struct pbuf *b, struct pop *v, size_t n)
@@ -658,17 +657,14 @@ static int pbuf_before_commit(struct store_txn *t, void *user)
         b->applied = b->n;
     /*
      * A bulk batch's buffers (over PBUF_KEEP ops: tens of MB) are not needed once applied: give
-     * them back now rather than at the next batch, which may be hours away, and let malloc
-     * return the freed heap to the system too (a re-run starts from an empty buffer anyway).
+     * them back now rather than at the next batch, which may be hours away (a re-run starts
+     * from an empty buffer anyway).
      */
     if (rc == 0 && (b->cap > PBUF_KEEP || b->tmp_cap > PBUF_KEEP)) {
         free(b->v);
         free(b->tmp);
         b->v = b->tmp = NULL;
         b->cap = b->tmp_cap = b->n = b->applied = 0;
-#ifdef __GLIBC__
-        malloc_trim(0);
-#endif
     }
     return rc;
 }
@@ -698,11 +694,14 @@ static void pbuf_rollback(uint64_t mark, void *user)
 static int pbuf_sync(struct index *ix, struct store_txn *t)
 {
     struct pbuf *b = &ix->buf;
-    size_t n = b->n - b->applied;
     struct pop *v;
+    size_t n;
     int rc;
 
-    if (t->rdonly || n == 0)
+    if (t->rdonly)
+        return 0; /* the buffer is the writer's: readers never touch it */
+    n = b->n - b->applied;
+    if (n == 0)
         return 0;
     v = malloc(n * sizeof(*v));
     if (!v)
@@ -802,6 +801,8 @@ static int unindex(struct index *ix, struct store_txn *t, uint32_t docid, struct
  */
 static int doc_encode(const struct index *ix, const struct match_doc *d, struct doc_bytes *b)
 {
+    /* Read once: the writer may publish the dictionary while a helper encodes (dict_set). */
+    const LZ4_stream_t *dict = __atomic_load_n(&ix->dict.stream, __ATOMIC_ACQUIRE);
     const void *src = d;
     size_t size = d->size;
     int rc, bound, n;
@@ -829,13 +830,13 @@ static int doc_encode(const struct index *ix, const struct match_doc *d, struct 
         b->z = z;
         b->zcap = (size_t)bound;
     }
-    if (ix->dict.stream) {
+    if (dict) {
         /* A copy of the stream the dictionary was loaded into (LZ4's documented way). */
         LZ4_stream_t *ws = malloc(sizeof(*ws));
 
         if (!ws)
             return -ENOMEM;
-        memcpy(ws, ix->dict.stream, sizeof(*ws));
+        memcpy(ws, dict, sizeof(*ws));
         n = LZ4_compress_fast_continue(ws, src, b->z, (int)size, bound, 1);
         free(ws);
     } else {
@@ -845,7 +846,7 @@ static int doc_encode(const struct index *ix, const struct match_doc *d, struct 
         b->body = b->z;
         b->len = (size_t)n;
         b->raw = (uint32_t)size;
-        b->dict = ix->dict.stream ? 1 : 0;
+        b->dict = dict ? 1 : 0;
     }
     return 0;
 }
@@ -857,7 +858,8 @@ static void doc_bytes_release(struct doc_bytes *b)
     memset(b, 0, sizeof(*b));
 }
 
-/* ---- prepared profiles ------------------------------------------------------------------------ */
+/* ---- prepared profiles ------------------------------------------------------------------------
+ */
 
 /*
  * Prepared profiles. Analysing a profile (match_doc_build, packing, LZ4) is most of what the
@@ -1058,7 +1060,7 @@ static int dict_set(struct index *ix, char *bytes, size_t len)
         __atomic_store_n(&dc->bytes, bytes, __ATOMIC_RELEASE);
     }
     LZ4_loadDict(stream, dc->bytes, (int)dc->len);
-    dc->stream = stream;
+    __atomic_store_n(&dc->stream, stream, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&dc->mu);
     return 0;
 }
@@ -1085,7 +1087,8 @@ static int dict_build(struct index *ix, struct store_txn *t)
         memcpy(buf + DICT_MAX - used - len, body, len);
         used += len;
     }
-    mdb_cursor_close(cur);
+    if (cur)
+        mdb_cursor_close(cur);
     if (rc || used < 4096) {
         free(buf);
         return rc; /* too few bytes to be worth it: tried again at the next doc */
@@ -1109,8 +1112,14 @@ static int dict_persist(struct index *ix, struct store_txn *t)
     MDB_val k = {sizeof(key_dict) - 1, (void *)key_dict}, v;
     int mrc = mdb_get(store_txn_mdb(t), ix->meta, &k, &v);
 
-    if (mrc == 0)
+    if (mrc == 0) {
+        /* Records name the dictionary by id only: the stored one must be the one in use. */
+        if (v.mv_size != ix->dict.len || memcmp(v.mv_data, ix->dict.bytes, v.mv_size) != 0) {
+            log_error("index: stored doc dictionary differs from the one in use");
+            return SM_ESTORE;
+        }
         return 0;
+    }
     if (mrc != MDB_NOTFOUND)
         return store_txn_check(t, mrc, "get doc dictionary");
     v.mv_size = ix->dict.len;
@@ -1133,11 +1142,12 @@ static int index_profile(struct index *ix, struct store_txn *t, const struct pro
     if (zl > INDEX_ZONE_MAX)
         zl = 0; /* a validated profile never has one: such a zone is simply not filterable */
     if (!ix->dict.stream && s->n_docs >= DICT_MIN) {
-        rc = dict_build(ix, t);
+        /* One stored already (not loaded at open): use it; else build one. */
+        rc = dict_get(ix, t) ? dict_set(ix, NULL, 0) : dict_build(ix, t);
         if (rc)
             return rc;
     }
-    if (pr && pr->rc == 0) {
+    if (pr && pr->rc == 0 && pr->d) {
         d = pr->d;
         pr->d = NULL;
         db = &pr->b;
@@ -1379,6 +1389,11 @@ int index_open(struct index **out, struct store *st)
         free(ix);
         return -ENOMEM;
     }
+    {
+        static unsigned next_gen;
+
+        ix->gen = (uint16_t)__atomic_add_fetch(&next_gen, 1, __ATOMIC_RELAXED);
+    }
     ix->st = st;
     rc = store_dbi_open(st, "ix_docs", MDB_INTEGERKEY, &ix->docs);
     if (rc == 0)
@@ -1542,7 +1557,11 @@ static int qctx_open(struct qctx *q, struct index *ix, struct store_txn *t)
     if (t->rdonly) {
         q->kc = kc_get();
         q->dfc = dfc_get();
-        q->txn_id = mdb_txn_id(store_txn_mdb(t));
+        /*
+         * The caches are per thread, not per index: the tag is the snapshot's txn id with this
+         * index's generation above it, so another environment at the same txn id misses.
+         */
+        q->txn_id = (uint64_t)ix->gen << 48 ^ (uint64_t)mdb_txn_id(store_txn_mdb(t));
     }
     rc = pbuf_sync(ix, t);
     if (rc)
@@ -2233,7 +2252,8 @@ int index_search(struct index *ix, struct store_txn *t, const char *text, size_t
     if (rc == 0)
         rc = candidates(&acc, 0, &cands, &n_cands);
     if (rc == 0)
-        rc = load_pool(q, cands, n_cands, pool_size_min(offset, limit, SEARCH_POOL_MIN), f, true, &ds);
+        rc = load_pool(q, cands, n_cands, pool_size_min(offset, limit, SEARCH_POOL_MIN), f, true,
+                       &ds);
     if (rc)
         goto out;
     r->candidates = ds.n;

@@ -282,8 +282,10 @@ static int op_import(struct ops_ctx *c, const msgpack_object *body)
             rc = profile_decode(item, limits(c), false, &p, &e);
             if (rc == 0) {
                 profile_release(&p);
-                rc = sm_error_set(&c->err, SM_EINTERNAL, "profiles", "item %u decoded twice "
-                                  "with different results", i);
+                rc = sm_error_set(&c->err, SM_EINTERNAL, "profiles",
+                                  "item %u decoded twice "
+                                  "with different results",
+                                  i);
                 goto out;
             }
             if (rc == -ENOMEM)

@@ -124,8 +124,17 @@ int match_doc_pack(const struct match_doc *d, void **out, size_t *out_len)
 
     for (uint32_t i = 0; i < n_items; i++) {
         const struct match_item *it = match_doc_item(d, i);
-        struct pack_item pi = {it->type,  it->is_need, it->sectors_inherited, 0,        it->index,
-                               it->n_sectors, it->n_countries, it->n_text, it->n_kw, 0, it->len};
+        struct pack_item pi = {it->type,
+                               it->is_need,
+                               it->sectors_inherited,
+                               0,
+                               it->index,
+                               it->n_sectors,
+                               it->n_countries,
+                               it->n_text,
+                               it->n_kw,
+                               0,
+                               it->len};
         memcpy(p, &pi, sizeof(pi));
         p += sizeof(pi);
     }
@@ -338,7 +347,8 @@ int match_doc_unpack(const void *buf, size_t len, struct match_doc **out)
         it->sectors = (uint32_t)(off_sectors + (uint64_t)at_sec * sizeof(struct match_sector));
         it->countries = (uint32_t)(off_ccs + (uint64_t)at_cc * sizeof(struct match_cc));
         it->text = (uint32_t)(off_terms + (uint64_t)at_term * sizeof(struct match_term));
-        it->kw = (uint32_t)(off_terms + ((uint64_t)at_term + pi.n_text) * sizeof(struct match_term));
+        it->kw =
+            (uint32_t)(off_terms + ((uint64_t)at_term + pi.n_text) * sizeof(struct match_term));
         for (uint32_t w = 0; w < 2; w++) {
             uint32_t n = w ? pi.n_kw : pi.n_text;
             int32_t prev = -1;
@@ -351,8 +361,8 @@ int match_doc_unpack(const void *buf, size_t len, struct match_doc **out)
                 if (pr.idx >= h.n_all || (int32_t)pr.idx <= prev)
                     goto bad;
                 prev = pr.idx;
-                terms[at_term++] = (struct match_term){all[pr.idx].hash, all[pr.idx].str,
-                                                       all[pr.idx].len, pr.tf};
+                terms[at_term++] =
+                    (struct match_term){all[pr.idx].hash, all[pr.idx].str, all[pr.idx].len, pr.tf};
             }
         }
         at_sec += pi.n_sectors;
