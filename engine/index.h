@@ -5,9 +5,12 @@
  * docs/matching.md ("The index") explains the layout and the candidate generation.
  *
  * Named databases (store_dbi_open):
- *   "ix_docs"  docid (u32, MDB_INTEGERKEY) -> record: u32 zone length, u32 raw size, zone bytes
- *              padded to 8, then the struct match_doc block (doc.h) as built by match_doc_build:
- *              LZ4-compressed when raw size is not 0 (it is the block's size), as it is when 0;
+ *   "ix_docs"  docid (u32, MDB_INTEGERKEY) -> record: u32 zone length (low 16 bits) and
+ *              dictionary id (high 16 bits: 0 none, 1 the "lz4dict1" of ix_meta), u32 raw size,
+ *              zone bytes padded to 8, then the doc: its packed form (match_doc_pack; a built
+ *              block from older records or an unpackable doc), LZ4-compressed (with the
+ *              dictionary when its id is 1) when raw size is not 0 (the uncompressed size), as
+ *              it is when 0;
  *   "ix_ids"   profile id -> docid (u32). Docids are compact numbers given in order of first
  *              indexing, kept on update, never reused after a delete;
  *   "ix_post"  12-byte key -> docids (MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP), keys:
@@ -18,16 +21,19 @@
  *                                         search postings, and the document frequency of the
  *                                         term is the number of docids under its key;
  *              hash64 is text_hash() of the term (or of the sector prefix) in host byte order;
- *   "ix_meta"  "corpus" -> struct index_stats (host layout).
+ *   "ix_meta"  "corpus" -> struct index_stats (host layout); "lz4dict1" -> the docs' LZ4
+ *              dictionary (up to 64 KiB, built once at 2,000 docs, never changed).
  *
  * Postings are not written by the hook itself: they are buffered for the write batch and applied
  * sorted, in the same top-level transaction, just before it commits (store batch hooks; see
  * "Buffered postings" in index.c and docs/matching.md §10).
  *
- * Threads: index_open/index_close before the server starts / after it stops. The hook runs on
- * the writer thread; the queries run on any reader thread with its own read transaction. Each
- * thread gets its own text analyser (index_analyzer), created on first use and freed when the
- * thread exits.
+ * Threads: index_open/index_close before the server starts / after it stops. index_open starts
+ * one helper thread per CPU but one (1 to 3) that analyse an import's profiles ahead of the
+ * writer (store_prepare); index_close joins them. The hook runs on the writer thread; the
+ * queries run on any reader thread with its own read transaction. Each thread gets its own text
+ * analyser (index_analyzer), doc scratch and caches of posting counts and dfs (~1.2 MiB, valid
+ * for one read snapshot), created on first use and freed when the thread exits.
  */
 #ifndef SM_INDEX_H
 #define SM_INDEX_H
