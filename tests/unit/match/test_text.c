@@ -333,6 +333,18 @@ static void test_hash_is_stable(void **state)
     assert_true(text_hash("oem", 3) != text_hash("oen", 3));
     assert_true(text_hash("oem", 3) == UINT64_C(0x9415b1c5562cb6b5));
     assert_true(text_hash("", 0) == UINT64_C(0xe220a8397b1dcdaf));
+    /* Every tail length 1-7 and past 8: the values are in stored posting keys (little-endian host).
+     */
+    assert_true(text_hash("s", 1) == UINT64_C(0x34ea506d28820a15));
+    assert_true(text_hash("st", 2) == UINT64_C(0xfb9df41a8c1a8562));
+    assert_true(text_hash("sta", 3) == UINT64_C(0xa715677d99803b5b));
+    assert_true(text_hash("stat", 4) == UINT64_C(0xf4cb4610635372e3));
+    assert_true(text_hash("stati", 5) == UINT64_C(0x5c713d117e014987));
+    assert_true(text_hash("statio", 6) == UINT64_C(0x145a2b05d8caf5a4));
+    assert_true(text_hash("station", 7) == UINT64_C(0x5eca89a3daeb7fb4));
+    assert_true(text_hash("statione", 8) == UINT64_C(0x19c66e36f10323b4));
+    assert_true(text_hash("stationer", 9) == UINT64_C(0x7ab730465420cfd2));
+    assert_true(text_hash("stationeri", 10) == UINT64_C(0xa803ea81b6d86fbd));
 }
 
 static void test_stop_word_lookup(void **state)
