@@ -443,65 +443,17 @@ static int pbuf_push(struct pbuf *b, const uint8_t key[KEY_LEN], uint32_t docid,
     return 0;
 }
 
-static inline bool pop_before(const struct pop *a, const struct pop *b)
-{
-    if (a->hi != b->hi)
-        return a->hi < b->hi;
-    if (a->lo != b->lo)
-        return a->lo < b->lo;
-    return (a->seq_del >> 1) < (b->seq_del >> 1);
-}
-
-/*
- * Sort ops by (key, docid, seq): a quicksort with the comparison inlined (qsort's indirect calls
- * were a fifth of the writer's time in a bulk import). seq makes every op distinct, so the
- * order is total; median-of-three keeps runs already in order (docids of one key) cheap.
+/* (key, docid, seq): seq makes every op distinct, so the order is total and qsort's result unique.
  */
-static void pops_sort(struct pop *v, size_t n)
+static int pop_cmp(const void *x, const void *y)
 {
-    while (n > 16) {
-        size_t m = n / 2, i = 0, j = n - 1;
-        struct pop t, pivot;
+    const struct pop *a = x, *b = y;
 
-        /* Median of three at v[m]. */
-        if (pop_before(&v[m], &v[0]))
-            t = v[m], v[m] = v[0], v[0] = t;
-        if (pop_before(&v[n - 1], &v[m])) {
-            t = v[m], v[m] = v[n - 1], v[n - 1] = t;
-            if (pop_before(&v[m], &v[0]))
-                t = v[m], v[m] = v[0], v[0] = t;
-        }
-        pivot = v[m];
-        /* Hoare partition: [0, j] <= pivot <= [j + 1, n). */
-        for (;;) {
-            while (pop_before(&v[i], &pivot))
-                i++;
-            while (pop_before(&pivot, &v[j]))
-                j--;
-            if (i >= j)
-                break;
-            t = v[i], v[i] = v[j], v[j] = t;
-            i++;
-            j--;
-        }
-        /* Recurse on the smaller side, loop on the larger: O(log n) stack. */
-        if (j + 1 < n - j - 1) {
-            pops_sort(v, j + 1);
-            v += j + 1;
-            n -= j + 1;
-        } else {
-            pops_sort(v + j + 1, n - j - 1);
-            n = j + 1;
-        }
-    }
-    for (size_t i = 1; i < n; i++) {
-        struct pop x = v[i];
-        size_t j = i;
-
-        for (; j > 0 && pop_before(&x, &v[j - 1]); j--)
-            v[j] = v[j - 1];
-        v[j] = x;
-    }
+    if (a->hi != b->hi)
+        return a->hi < b->hi ? -1 : 1;
+    if (a->lo != b->lo)
+        return a->lo < b->lo ? -1 : 1;
+    return (a->seq_del >> 1) < (b->seq_del >> 1) ? -1 : (a->seq_del >> 1) > (b->seq_del >> 1);
 }
 
 /*
@@ -509,7 +461,8 @@ static void pops_sort(struct pop *v, size_t n)
  * 16 bits a pass, skipping the digits every op shares (the padding byte, most of the docid's
  * high bits, tags and types often). A bulk import sorts ~800,000 ops a batch, where the
  * comparison sort was the writer's largest single cost. Stable, so seq needs no comparing.
- * Uses the buffer's scratch (grown as needed); falls back to pops_sort without memory.
+ * Uses the buffer's scratch (grown as needed). Small batches (a single put posts ~157 ops) and
+ * a failed allocation take qsort: the same order.
  */
 #define RADIX_DIGITS 8
 #define RADIX_MIN 65536 /* below this many ops the comparison sort is cheaper */
@@ -564,7 +517,7 @@ static void pops_sort_buf(struct pbuf *b, struct pop *v, size_t n)
         memcpy(v, src, n * sizeof(*v));
     return;
 fallback:
-    pops_sort(v, n);
+    qsort(v, n, sizeof(*v), pop_cmp);
 }
 
 static void pop_key(const struct pop *o, uint8_t key[KEY_LEN], uint32_t *docid)
