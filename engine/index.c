@@ -12,10 +12,11 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "postings.h"
 #include "proto.h"
 
-#define INDEX_VERSION 1
-#define KEY_LEN 12
+#define INDEX_VERSION 2 /* 2: postings as blocks (postings.c); 1 had "ix_post" */
+#define KEY_LEN POST_KEY_LEN
 #define BUILD_BATCH 2000 /* profiles per write transaction of the start-up build */
 /*
  * Budgets of a query, measured with smematch-eval (docs/matching.md §10): reading more than
@@ -111,7 +112,8 @@ struct dict {
 struct index {
     struct store *st;
     uint16_t gen; /* distinguishes this index in the per-thread caches (qctx_open) */
-    MDB_dbi docs, ids, post, meta;
+    MDB_dbi docs, ids, meta;
+    struct postings post;
     struct dict dict;
     struct pbuf buf;
     struct doc_bytes wb; /* writer only: the doc being written when it was not prepared */
@@ -530,53 +532,50 @@ static void pop_key(const struct pop *o, uint8_t key[KEY_LEN], uint32_t *docid)
     *docid = (uint32_t)o->lo;
 }
 
-/* Sort v (in place) and write it to ix_post in t: per (key, docid), only the last op counts. */
+/*
+ * Sort v (in place) and write it to the posting lists in t, a key at a time: per (key, docid),
+ * only the last op counts.
+ */
 static int pops_apply(struct index *ix, struct store_txn *t, struct pop *v, size_t n)
 {
-    MDB_cursor *cur = NULL;
+    struct post_writer w;
+    struct post_op *ops = NULL;
+    size_t cap = 0;
     int rc;
 
     if (n == 0)
         return 0;
     pops_sort_buf(&ix->buf, v, n);
-    rc = store_txn_check(t, mdb_cursor_open(store_txn_mdb(t), ix->post, &cur),
-                         "open postings cursor");
-    for (size_t i = 0; rc == 0 && i < n; i++) {
+    rc = post_writer_begin(&w, &ix->post, t);
+    for (size_t i = 0; rc == 0 && i < n;) {
+        uint64_t key_lo = v[i].lo >> 32;
         uint8_t key[KEY_LEN];
         uint32_t docid;
-        MDB_val k = {KEY_LEN, key}, d = {sizeof(docid), &docid};
-        int mrc;
+        size_t j = i, m = 0;
 
-        if (i + 1 < n && v[i + 1].hi == v[i].hi && v[i + 1].lo == v[i].lo)
-            continue;
+        while (j < n && v[j].hi == v[i].hi && v[j].lo >> 32 == key_lo)
+            j++;
+        if (j - i > cap) {
+            struct post_op *o = realloc(ops, (j - i) * sizeof(*o));
+
+            if (!o) {
+                rc = -ENOMEM;
+                break;
+            }
+            ops = o;
+            cap = j - i;
+        }
+        for (size_t k = i; k < j; k++) {
+            if (k + 1 < j && v[k + 1].lo == v[k].lo)
+                continue; /* a later op on the same docid wins */
+            ops[m++] = (struct post_op){(uint32_t)v[k].lo, v[k].seq_del & 1};
+        }
         pop_key(&v[i], key, &docid);
-        if (v[i].seq_del & 1) {
-            mrc = mdb_cursor_get(cur, &k, &d, MDB_GET_BOTH);
-            if (mrc == 0)
-                mrc = mdb_cursor_del(cur, 0);
-            if (mrc == MDB_NOTFOUND)
-                mrc = 0;
-            rc = store_txn_check(t, mrc, "delete posting");
-            continue;
-        }
-        /*
-         * A new profile's docid is the largest yet: appending at the end of the list skips the
-         * search in it and fills pages instead of splitting them in half. A docid kept by an
-         * update may be smaller (the append is refused): then an ordinary sorted insert.
-         */
-        mrc = mdb_cursor_put(cur, &k, &d, MDB_APPENDDUP);
-        if (mrc == MDB_KEYEXIST) {
-            k.mv_size = KEY_LEN;
-            k.mv_data = key;
-            d.mv_size = sizeof(docid);
-            d.mv_data = &docid;
-            mrc = mdb_cursor_put(cur, &k, &d, MDB_NODUPDATA);
-        }
-        if (mrc == MDB_KEYEXIST)
-            mrc = 0;
-        rc = store_txn_check(t, mrc, "put posting");
+        rc = postings_apply(&w, key, ops, m);
+        i = j;
     }
-    mdb_cursor_close(cur);
+    post_writer_end(&w);
+    free(ops);
     return rc;
 }
 
@@ -1327,6 +1326,48 @@ static void index_free(struct index *ix)
     free(ix);
 }
 
+/* Empty every index database, and delete format 1's "ix_post": build_all makes them again. */
+static int drop_all(struct store_txn *t, void *arg)
+{
+    struct index *ix = arg;
+    MDB_txn *txn = store_txn_mdb(t);
+    const MDB_dbi dbs[] = {ix->docs, ix->ids, ix->meta};
+    MDB_dbi old;
+    int mrc = mdb_dbi_open(txn, "ix_post", 0, &old), rc;
+
+    if (mrc == 0)
+        mrc = mdb_drop(txn, old, 1);
+    rc = store_txn_check(t, mrc == MDB_NOTFOUND ? 0 : mrc, "delete ix_post");
+    for (size_t i = 0; rc == 0 && i < SM_ARRAY_SIZE(dbs); i++)
+        rc = store_txn_check(t, mdb_drop(txn, dbs[i], 0), "clear the index");
+    return rc ? rc : postings_clear(&ix->post, t);
+}
+
+/*
+ * An index of another format (version 1: one LMDB duplicate per posting) is dropped and built
+ * again from the profiles, which are the truth: docids are the index's own, nothing else keeps
+ * them. Only at open, before any reader.
+ */
+static int upgrade(struct index *ix)
+{
+    struct store_txn t;
+    struct index_stats s;
+    int rc;
+
+    store_read_init(ix->st, &t);
+    rc = store_read_begin(&t);
+    if (rc == 0) {
+        rc = stats_get(ix, &t, &s);
+        store_read_end(&t);
+    }
+    store_read_release(&t);
+    if (rc || s.version == INDEX_VERSION)
+        return rc;
+    log_info("index: format %u found, rebuilding it as format %u from the stored profiles",
+             s.version, INDEX_VERSION);
+    return store_write(ix->st, drop_all, ix);
+}
+
 int index_open(struct index **out, struct store *st)
 {
     struct index *ix = calloc(1, sizeof(*ix));
@@ -1352,13 +1393,15 @@ int index_open(struct index **out, struct store *st)
     if (rc == 0)
         rc = store_dbi_open(st, "ix_ids", 0, &ix->ids);
     if (rc == 0)
-        rc = store_dbi_open(st, "ix_post", MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP, &ix->post);
+        rc = postings_open(&ix->post, st);
     if (rc == 0)
         rc = store_dbi_open(st, "ix_meta", 0, &ix->meta);
     if (rc == 0)
         rc =
             store_add_batch_hook(st, &(struct store_batch_hook){pbuf_begin, pbuf_before_commit,
                                                                 pbuf_savepoint, pbuf_rollback, ix});
+    if (rc == 0)
+        rc = upgrade(ix);
     if (rc)
         goto fail;
     store_read_init(st, &t);
@@ -1426,7 +1469,9 @@ void index_close(struct index **pix)
 struct qctx {
     struct index *ix;
     struct store_txn *t;
-    MDB_cursor *post;
+    struct post_reader pr;
+    bool pr_open;
+    struct post_iter it; /* reading one list */
     struct index_stats s;
     struct score_corpus corpus;
     struct kc_slot *kc;   /* NULL in a write transaction */
@@ -1434,16 +1479,12 @@ struct qctx {
     uint64_t txn_id;
 };
 
+/* A damaged list counts as empty here (logged); reading it fails the query. */
 static uint32_t key_count_read(struct qctx *q, const uint8_t key[KEY_LEN])
 {
-    MDB_val k = {KEY_LEN, (void *)key}, v;
-    size_t n = 0;
+    uint32_t n;
 
-    if (mdb_cursor_get(q->post, &k, &v, MDB_SET_KEY) != 0)
-        return 0;
-    if (mdb_cursor_count(q->post, &n) != 0)
-        return 0;
-    return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+    return postings_count(&q->pr, key, &n) == 0 ? n : 0;
 }
 
 static uint32_t key_count(struct qctx *q, const uint8_t key[KEY_LEN])
@@ -1522,10 +1563,10 @@ static int qctx_open(struct qctx *q, struct index *ix, struct store_txn *t)
     rc = stats_get(ix, t, &q->s);
     if (rc)
         return rc;
-    rc = store_txn_check(t, mdb_cursor_open(store_txn_mdb(t), ix->post, &q->post),
-                         "open postings cursor");
+    rc = post_reader_open(&q->pr, &ix->post, t);
     if (rc)
         return rc;
+    q->pr_open = true;
     q->corpus.n_docs = q->s.n_docs;
     q->corpus.avg_len = q->s.n_items ? (double)q->s.sum_item_len / (double)q->s.n_items : 0;
     q->corpus.avg_doc_len = q->s.n_docs ? (double)q->s.sum_doc_len / (double)q->s.n_docs : 0;
@@ -1536,9 +1577,9 @@ static int qctx_open(struct qctx *q, struct index *ix, struct store_txn *t)
 
 static void qctx_close(struct qctx *q)
 {
-    if (q->post)
-        mdb_cursor_close(q->post);
-    q->post = NULL;
+    if (q->pr_open)
+        post_reader_close(&q->pr);
+    q->pr_open = false;
 }
 
 uint32_t index_df(struct index *ix, struct store_txn *t, const char *term, size_t len)
@@ -1714,21 +1755,17 @@ static int accumulate(struct qctx *q, struct qkeys *k, struct acc *a)
         uint32_t budget = pass ? BOOST_BUDGET : POSTINGS_BUDGET;
 
         for (uint32_t i = 0; i < k->n && budget; i++) {
-            MDB_val kv = {KEY_LEN, k->v[i].key}, v;
             uint32_t want = SM_MIN(SM_MIN(k->v[i].count, (uint32_t)KEY_CAP), budget), got = 0;
             float w = k->v[i].w;
-            int mrc;
+            const uint32_t *ids;
+            size_t n = 1;
 
             if (k->v[i].boost != (pass == 1))
                 continue;
-            mrc = mdb_cursor_get(q->post, &kv, &v, MDB_SET_KEY);
-            if (mrc == 0)
-                mrc = mdb_cursor_get(q->post, &kv, &v, MDB_GET_MULTIPLE);
-            /* DUPFIXED: a page of docids per call. */
-            while (mrc == 0 && got < want) {
-                const uint32_t *ids = v.mv_data;
-                size_t n = SM_MIN(v.mv_size / sizeof(uint32_t), (size_t)(want - got));
-
+            rc = post_iter_begin(&q->it, &q->pr, k->v[i].key);
+            /* Oldest docids first, a block (up to POST_BLOCK) at a time. */
+            while (rc == 0 && got < want && (rc = post_iter_next(&q->it, &ids, &n)) == 0 && n) {
+                n = SM_MIN(n, (size_t)(want - got));
                 if (pass)
                     for (size_t j = 0; j < n; j++)
                         acc_boost(a, ids[j], w);
@@ -1736,11 +1773,9 @@ static int accumulate(struct qctx *q, struct qkeys *k, struct acc *a)
                     for (size_t j = 0; j < n; j++)
                         acc_add(a, ids[j], w);
                 got += (uint32_t)n;
-                if (got < want)
-                    mrc = mdb_cursor_get(q->post, &kv, &v, MDB_NEXT_MULTIPLE);
             }
-            if (mrc && mrc != MDB_NOTFOUND)
-                return store_txn_check(q->t, mrc, "read postings");
+            if (rc)
+                return rc;
             budget -= got;
         }
     }

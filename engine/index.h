@@ -13,16 +13,19 @@
  *              it is when 0;
  *   "ix_ids"   profile id -> docid (u32). Docids are compact numbers given in order of first
  *              indexing, kept on update, never reused after a delete;
- *   "ix_post"  12-byte key -> docids (MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP), keys:
+ *   "ix_tail", "ix_blk"  the posting lists (engine/postings.h: delta-coded blocks of docids,
+ *              the newest in a tail record that also holds the list's count) under 12-byte keys:
  *                'T' type side 0 hash64   a term of an offer (side 0) or need (side 1) of type;
  *                'S' type side 0 hash64   a sector prefix (section, division, group, class) of an
  *                                         item of that type and side;
  *                'A' 0 0 0 hash64         a term of the whole profile (the doc's "all" vector):
  *                                         search postings, and the document frequency of the
- *                                         term is the number of docids under its key;
+ *                                         term is the count of its list;
  *              hash64 is text_hash() of the term (or of the sector prefix) in host byte order;
  *   "ix_meta"  "corpus" -> struct index_stats (host layout); "lz4dict1" -> the docs' LZ4
  *              dictionary (up to 64 KiB, built once at 2,000 docs, never changed).
+ * An index of another format (index_stats.version; 1 kept postings as LMDB duplicates in
+ * "ix_post") is dropped and built again from the profiles by index_open.
  *
  * Postings are not written by the hook itself: they are buffered for the write batch and applied
  * sorted, in the same top-level transaction, just before it commits (store batch hooks; see

@@ -14,6 +14,7 @@
 #include "sm.h"
 
 #include "index.h"
+#include "postings.h"
 
 #include "testutil.h"
 
@@ -482,28 +483,43 @@ static int put_bulk_slice(struct store_txn *t, void *arg)
     return rc;
 }
 
-/* Every (key, docid) of ix_post, in order, for comparing two databases. */
-static void dump_postings(struct fx *f, msgpack_sbuffer *out)
+/*
+ * Every record of the posting lists (ix_tail, then ix_blk), in order, for comparing two
+ * databases; returns the number of postings (the sum of the tails' counts).
+ */
+static uint64_t dump_postings(struct fx *f, msgpack_sbuffer *out)
 {
+    uint64_t total = 0;
+    const char *names[] = {"ix_tail", "ix_blk"};
     struct store_txn r;
-    MDB_cursor *cur;
-    MDB_dbi dbi;
-    MDB_val k, v;
-    int mrc;
 
-    assert_int_equal(
-        store_dbi_open(f->st, "ix_post", MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP, &dbi), 0);
     store_read_init(f->st, &r);
     assert_int_equal(store_read_begin(&r), 0);
-    assert_int_equal(mdb_cursor_open(store_txn_mdb(&r), dbi, &cur), 0);
-    for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
-         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        msgpack_sbuffer_write(out, k.mv_data, k.mv_size);
-        msgpack_sbuffer_write(out, v.mv_data, v.mv_size);
+    for (size_t i = 0; i < 2; i++) {
+        MDB_cursor *cur;
+        MDB_dbi dbi;
+        MDB_val k, v;
+        int mrc;
+
+        assert_int_equal(store_dbi_open(f->st, names[i], 0, &dbi), 0);
+        assert_int_equal(mdb_cursor_open(store_txn_mdb(&r), dbi, &cur), 0);
+        for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
+             mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+            msgpack_sbuffer_write(out, k.mv_data, k.mv_size);
+            msgpack_sbuffer_write(out, v.mv_data, v.mv_size);
+            if (i == 0) {
+                struct post_reader pr = {.t = &r, .tail = cur};
+                uint32_t n;
+
+                assert_int_equal(postings_count(&pr, k.mv_data, &n), 0);
+                total += n;
+            }
+        }
+        assert_int_equal(mrc, MDB_NOTFOUND);
+        mdb_cursor_close(cur);
     }
-    assert_int_equal(mrc, MDB_NOTFOUND);
-    mdb_cursor_close(cur);
     store_read_release(&r);
+    return total;
 }
 
 /*
@@ -524,10 +540,9 @@ static void test_index_a_prepared_bulk_import_posts_what_small_puts_post(void **
         assert_int_equal(store_write(g.st, put_bulk_slice, &from), 0);
     msgpack_sbuffer_init(&a);
     msgpack_sbuffer_init(&b);
-    dump_postings(f, &a);
-    dump_postings(&g, &b);
-    /* 12-byte key + 4-byte docid each: the prepared batch took the radix sort (>= 65,536). */
-    assert_true(a.size / 16 >= 65536);
+    /* The prepared batch took the radix sort (>= 65,536 ops). */
+    assert_true(dump_postings(f, &a) >= 65536);
+    assert_true(dump_postings(&g, &b) >= 65536);
     assert_int_equal(a.size, b.size);
     assert_memory_equal(a.data, b.data, a.size);
     assert_docs_load(f, "injection", 100);
@@ -547,6 +562,65 @@ static void test_index_a_prepared_bulk_import_posts_what_small_puts_post(void **
     free(g.dir);
 }
 
+/* Make a store's index look like format 1: an "ix_post" database, version 1 in the corpus record. */
+static int make_format_1(struct store_txn *t, void *arg)
+{
+    MDB_txn *txn = store_txn_mdb(t);
+    MDB_dbi post, meta;
+    MDB_val k = {6, (void *)"corpus"}, v;
+    struct index_stats s;
+    uint32_t docid = 1;
+    uint8_t key[12] = {'A'};
+    MDB_val pk = {sizeof(key), key}, pv = {sizeof(docid), &docid};
+
+    (void)arg;
+    assert_int_equal(mdb_dbi_open(txn, "ix_post",
+                                  MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP, &post),
+                     0);
+    assert_int_equal(mdb_put(txn, post, &pk, &pv, 0), 0);
+    assert_int_equal(mdb_dbi_open(txn, "ix_meta", 0, &meta), 0);
+    assert_int_equal(mdb_get(txn, meta, &k, &v), 0);
+    assert_int_equal(v.mv_size, sizeof(s));
+    memcpy(&s, v.mv_data, sizeof(s));
+    assert_int_equal(s.version, 2);
+    s.version = 1;
+    v = (MDB_val){sizeof(s), &s};
+    assert_int_equal(mdb_put(txn, meta, &k, &v, 0), 0);
+    return 0;
+}
+
+/* An index of the older format (duplicates in "ix_post") is dropped and built again at open. */
+static void test_index_an_older_format_is_rebuilt_from_the_profiles(void **state)
+{
+    struct fx *f = *state;
+    struct store_options o = {.no_sync = true};
+    struct index_stats s;
+    struct store_txn r;
+    uint32_t before;
+    MDB_dbi dbi;
+
+    open_all(f, 0);
+    assert_int_equal(store_write(f->st, put_many, &(struct many){0, 300, false}), 0);
+    before = df_now(f, "solar"); /* a word the stemmer keeps */
+    assert_true(before > 0);
+    index_close(&f->ix);
+    store_close(&f->st);
+    /* The store alone (no index hooks) rewrites it as format 1 would have left it. */
+    assert_int_equal(store_open(&f->st, f->dir, &o), 0);
+    assert_int_equal(store_write(f->st, make_format_1, NULL), 0);
+    store_close(&f->st);
+    open_all(f, 0);
+    assert_int_equal(df_now(f, "solar"), before);
+    assert_docs_load(f, "injection", 50);
+    store_read_init(f->st, &r);
+    assert_int_equal(store_read_begin(&r), 0);
+    assert_int_equal(mdb_dbi_open(store_txn_mdb(&r), "ix_post", 0, &dbi), MDB_NOTFOUND);
+    assert_int_equal(index_stats(f->ix, &r, &s), 0);
+    assert_int_equal(s.version, 2);
+    assert_int_equal(s.n_docs, 300);
+    store_read_release(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -564,6 +638,8 @@ int main(void)
             test_index_an_undone_dictionary_is_stored_again_by_the_next_write, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_index_a_prepared_bulk_import_posts_what_small_puts_post, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_index_an_older_format_is_rebuilt_from_the_profiles,
+                                        setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,487 @@
+/*
+ * postings.c - posting lists in LMDB as delta-coded blocks; see postings.h.
+ */
+#include "sm.h"
+
+#include "postings.h"
+
+#include <endian.h>
+
+#include "log.h"
+
+#define VARINT_MAX 5
+#define RECORD_MAX (VARINT_MAX + VARINT_MAX * POST_BLOCK)
+#define TAIL_MAX (VARINT_MAX + RECORD_MAX)
+#define BLK_KEY_LEN (POST_KEY_LEN + 4)
+
+/* ---- the record codec -------------------------------------------------------------------------
+ */
+
+static size_t varint_put(uint8_t *out, uint32_t v)
+{
+    size_t n = 0;
+
+    while (v >= 0x80) {
+        out[n++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    out[n++] = (uint8_t)v;
+    return n;
+}
+
+/* A varint at *p (< end), at most 5 bytes and 32 bits; false when there is none. */
+static bool varint_get(const uint8_t **p, const uint8_t *end, uint32_t *v)
+{
+    uint32_t x = 0;
+
+    for (unsigned i = 0; i < VARINT_MAX && *p < end; i++) {
+        uint8_t c = *(*p)++;
+
+        if (i == VARINT_MAX - 1 && c > 0x0f)
+            return false; /* more than 32 bits */
+        x |= (uint32_t)(c & 0x7f) << (7 * i);
+        if (!(c & 0x80)) {
+            *v = x;
+            return true;
+        }
+    }
+    return false;
+}
+
+size_t post_record_encode(const uint32_t *ids, size_t n, uint8_t *out)
+{
+    size_t len = varint_put(out, (uint32_t)n);
+
+    for (size_t i = 0; i < n; i++)
+        len += varint_put(out + len, i ? ids[i] - ids[i - 1] : ids[i]);
+    return len;
+}
+
+/* A record at *p: its docids (at most max) into ids, *p moved past it. */
+static int record_get(const uint8_t **p, const uint8_t *end, uint32_t *ids, size_t max,
+                      size_t *n)
+{
+    uint32_t m, v, prev = 0;
+
+    if (!varint_get(p, end, &m) || m > max)
+        return SM_ESTORE;
+    for (uint32_t i = 0; i < m; i++) {
+        /* Gaps are >= 1 and the sum stays within 32 bits: strictly ascending docids >= 1. */
+        if (!varint_get(p, end, &v) || v == 0 || v > UINT32_MAX - prev)
+            return SM_ESTORE;
+        prev += v;
+        ids[i] = prev;
+    }
+    *n = m;
+    return 0;
+}
+
+int post_record_decode(const uint8_t *p, size_t len, uint32_t *ids, size_t max, size_t *n)
+{
+    const uint8_t *end = p + len;
+    int rc = record_get(&p, end, ids, max, n);
+
+    return rc ? rc : p == end ? 0 : SM_ESTORE;
+}
+
+/* A tail value: its count and docids (at most POST_BLOCK). */
+static int tail_decode(const MDB_val *v, uint32_t *count, uint32_t *ids, size_t *n)
+{
+    const uint8_t *p = v->mv_data, *end = p + v->mv_size;
+
+    if (!varint_get(&p, end, count) || record_get(&p, end, ids, POST_BLOCK, n) || p != end ||
+        *n > *count) {
+        log_error("postings: damaged tail record (%zu bytes)", v->mv_size);
+        return SM_ESTORE;
+    }
+    return 0;
+}
+
+static int block_decode(const MDB_val *k, const MDB_val *v, uint32_t *ids, size_t *n)
+{
+    uint32_t last;
+
+    memcpy(&last, (const uint8_t *)k->mv_data + POST_KEY_LEN, 4);
+    if (post_record_decode(v->mv_data, v->mv_size, ids, POST_BLOCK, n) || *n == 0 ||
+        ids[*n - 1] != be32toh(last)) {
+        log_error("postings: damaged block record (%zu bytes)", v->mv_size);
+        return SM_ESTORE;
+    }
+    return 0;
+}
+
+static void blk_key(uint8_t out[BLK_KEY_LEN], const uint8_t key[POST_KEY_LEN], uint32_t docid)
+{
+    uint32_t be = htobe32(docid);
+
+    memcpy(out, key, POST_KEY_LEN);
+    memcpy(out + POST_KEY_LEN, &be, 4);
+}
+
+static bool blk_of(const MDB_val *k, const uint8_t key[POST_KEY_LEN])
+{
+    return k->mv_size == BLK_KEY_LEN && memcmp(k->mv_data, key, POST_KEY_LEN) == 0;
+}
+
+/* ---- databases ------------------------------------------------------------------------------- */
+
+int postings_open(struct postings *p, struct store *st)
+{
+    int rc = store_dbi_open(st, "ix_tail", 0, &p->tail);
+
+    return rc ? rc : store_dbi_open(st, "ix_blk", 0, &p->blk);
+}
+
+int postings_clear(const struct postings *p, struct store_txn *t)
+{
+    int rc = store_txn_check(t, mdb_drop(store_txn_mdb(t), p->tail, 0), "clear ix_tail");
+
+    return rc ? rc : store_txn_check(t, mdb_drop(store_txn_mdb(t), p->blk, 0), "clear ix_blk");
+}
+
+/* ---- writing --------------------------------------------------------------------------------- */
+
+/* Room for n docids in each merge buffer. */
+static int writer_reserve(struct post_writer *w, size_t n)
+{
+    uint32_t *a, *b;
+    size_t cap = w->cap ? w->cap : 2 * POST_BLOCK;
+
+    if (n <= w->cap)
+        return 0;
+    while (cap < n)
+        cap *= 2;
+    a = realloc(w->a, cap * sizeof(*a));
+    if (!a)
+        return -ENOMEM;
+    w->a = a;
+    b = realloc(w->b, cap * sizeof(*b));
+    if (!b)
+        return -ENOMEM;
+    w->b = b;
+    w->cap = cap;
+    return 0;
+}
+
+int post_writer_begin(struct post_writer *w, const struct postings *p, struct store_txn *t)
+{
+    int rc;
+
+    memset(w, 0, sizeof(*w));
+    w->p = p;
+    w->t = t;
+    rc = store_txn_check(t, mdb_cursor_open(store_txn_mdb(t), p->tail, &w->tail),
+                         "open ix_tail cursor");
+    if (rc == 0)
+        rc = store_txn_check(t, mdb_cursor_open(store_txn_mdb(t), p->blk, &w->blk),
+                             "open ix_blk cursor");
+    if (rc == 0)
+        rc = writer_reserve(w, 2 * POST_BLOCK); /* a block decodes into w->a before merging */
+    if (rc)
+        post_writer_end(w);
+    return rc;
+}
+
+void post_writer_end(struct post_writer *w)
+{
+    if (w->tail)
+        mdb_cursor_close(w->tail);
+    if (w->blk)
+        mdb_cursor_close(w->blk);
+    free(w->a);
+    free(w->b);
+    memset(w, 0, sizeof(*w));
+}
+
+/* v[0..n) with ops[0..m) applied, into out (room for n + m); returns the new length. */
+static size_t merge(const uint32_t *v, size_t n, const struct post_op *ops, size_t m,
+                    uint32_t *out)
+{
+    size_t i = 0, j = 0, k = 0;
+
+    while (i < n || j < m) {
+        if (j == m || (i < n && v[i] < ops[j].docid)) {
+            out[k++] = v[i++];
+        } else {
+            if (!ops[j].del)
+                out[k++] = ops[j].docid;
+            if (i < n && v[i] == ops[j].docid)
+                i++;
+            j++;
+        }
+    }
+    return k;
+}
+
+static bool same(const uint32_t *a, size_t n, const uint32_t *b, size_t m)
+{
+    return n == m && memcmp(a, b, n * sizeof(*a)) == 0;
+}
+
+/* Write ids[0..n) (n <= POST_BLOCK) as the block keyed by its last docid. */
+static int block_put(struct post_writer *w, const uint8_t key[POST_KEY_LEN], const uint32_t *ids,
+                     size_t n)
+{
+    uint8_t kb[BLK_KEY_LEN], vb[RECORD_MAX];
+    MDB_val k = {sizeof(kb), kb}, v = {0, vb};
+
+    blk_key(kb, key, ids[n - 1]);
+    v.mv_size = post_record_encode(ids, n, vb);
+    return store_txn_check(w->t, mdb_cursor_put(w->blk, &k, &v, 0), "put posting block");
+}
+
+/* Write v[0..n) as blocks of at most POST_BLOCK, of nearly equal sizes. */
+static int blocks_put(struct post_writer *w, const uint8_t key[POST_KEY_LEN], const uint32_t *v,
+                      size_t n)
+{
+    size_t parts = (n + POST_BLOCK - 1) / POST_BLOCK, from = 0;
+    int rc = 0;
+
+    for (size_t i = 0; rc == 0 && i < parts; i++) {
+        size_t to = n * (i + 1) / parts;
+
+        rc = block_put(w, key, v + from, to - from);
+        from = to;
+    }
+    return rc;
+}
+
+/*
+ * The ops on sealed docids: each goes to the first block whose last docid is >= its own (the
+ * block it is in, or the gap before it). Returns in *used how many ops were taken (the rest are
+ * past every block: the tail's), and adds the change in the count to *delta.
+ */
+static int apply_blocks(struct post_writer *w, const uint8_t key[POST_KEY_LEN],
+                        const struct post_op *ops, size_t n, size_t *used, int64_t *delta)
+{
+    size_t i = 0;
+    int rc = 0;
+
+    while (rc == 0 && i < n) {
+        uint8_t kb[BLK_KEY_LEN];
+        MDB_val k = {sizeof(kb), kb}, v;
+        size_t m, j = i, out;
+        uint32_t last;
+        int mrc;
+
+        blk_key(kb, key, ops[i].docid);
+        mrc = mdb_cursor_get(w->blk, &k, &v, MDB_SET_RANGE);
+        if (mrc == MDB_NOTFOUND || (mrc == 0 && !blk_of(&k, key)))
+            break;
+        if (mrc)
+            return store_txn_check(w->t, mrc, "find posting block");
+        rc = block_decode(&k, &v, w->a, &m);
+        if (rc)
+            return rc;
+        last = w->a[m - 1];
+        while (j < n && ops[j].docid <= last)
+            j++;
+        if ((rc = writer_reserve(w, m + (j - i))) != 0)
+            return rc;
+        out = merge(w->a, m, ops + i, j - i, w->b);
+        if (!same(w->a, m, w->b, out)) {
+            *delta += (int64_t)out - (int64_t)m;
+            rc = store_txn_check(w->t, mdb_cursor_del(w->blk, 0), "delete posting block");
+            if (rc == 0 && out)
+                rc = blocks_put(w, key, w->b, out);
+        }
+        i = j;
+    }
+    *used = i;
+    return rc;
+}
+
+int postings_apply(struct post_writer *w, const uint8_t key[POST_KEY_LEN],
+                   const struct post_op *ops, size_t n)
+{
+    MDB_val k = {POST_KEY_LEN, (void *)key}, v;
+    uint32_t count = 0, tail[POST_BLOCK];
+    size_t nt = 0, used = 0, out, from = 0;
+    int64_t delta = 0;
+    uint8_t vb[TAIL_MAX];
+    int mrc, rc;
+
+    if (n == 0)
+        return 0;
+    mrc = mdb_cursor_get(w->tail, &k, &v, MDB_SET_KEY);
+    if (mrc == 0) {
+        rc = tail_decode(&v, &count, tail, &nt);
+        if (rc)
+            return rc;
+    } else if (mrc != MDB_NOTFOUND) {
+        return store_txn_check(w->t, mrc, "get posting tail");
+    }
+    /* Sealed blocks exist only when the count is more than the tail holds. */
+    if (count > nt) {
+        rc = apply_blocks(w, key, ops, n, &used, &delta);
+        if (rc)
+            return rc;
+    }
+    if ((rc = writer_reserve(w, nt + (n - used))) != 0)
+        return rc;
+    out = merge(tail, nt, ops + used, n - used, w->a);
+    if (delta == 0 && same(tail, nt, w->a, out))
+        return 0; /* nothing changed */
+    delta += (int64_t)out - (int64_t)nt;
+    if ((int64_t)count + delta < (int64_t)out || (int64_t)count + delta > UINT32_MAX) {
+        log_error("postings: count of a list out of step with its records");
+        return SM_ESTORE;
+    }
+    count = (uint32_t)((int64_t)count + delta);
+    /* Seal the oldest POST_BLOCK at a time: every sealed docid stays below the tail's. */
+    while (rc == 0 && out - from > POST_BLOCK) {
+        rc = block_put(w, key, w->a + from, POST_BLOCK);
+        from += POST_BLOCK;
+    }
+    if (rc)
+        return rc;
+    k.mv_size = POST_KEY_LEN;
+    k.mv_data = (void *)key;
+    if (count == 0) {
+        mrc = mdb_cursor_get(w->tail, &k, &v, MDB_SET);
+        if (mrc == 0)
+            mrc = mdb_cursor_del(w->tail, 0);
+        return store_txn_check(w->t, mrc == MDB_NOTFOUND ? 0 : mrc, "delete posting tail");
+    }
+    v.mv_size = varint_put(vb, count);
+    v.mv_size += post_record_encode(w->a + from, out - from, vb + v.mv_size);
+    v.mv_data = vb;
+    return store_txn_check(w->t, mdb_cursor_put(w->tail, &k, &v, 0), "put posting tail");
+}
+
+/* ---- reading --------------------------------------------------------------------------------- */
+
+int post_reader_open(struct post_reader *r, const struct postings *p, struct store_txn *t)
+{
+    int rc;
+
+    memset(r, 0, sizeof(*r));
+    r->t = t;
+    rc = store_txn_check(t, mdb_cursor_open(store_txn_mdb(t), p->tail, &r->tail),
+                         "open ix_tail cursor");
+    if (rc == 0)
+        rc = store_txn_check(t, mdb_cursor_open(store_txn_mdb(t), p->blk, &r->blk),
+                             "open ix_blk cursor");
+    if (rc)
+        post_reader_close(r);
+    return rc;
+}
+
+void post_reader_close(struct post_reader *r)
+{
+    if (r->tail)
+        mdb_cursor_close(r->tail);
+    if (r->blk)
+        mdb_cursor_close(r->blk);
+    r->tail = r->blk = NULL;
+}
+
+/* The tail value of key, or *found false. */
+static int tail_get(struct post_reader *r, const uint8_t key[POST_KEY_LEN], MDB_val *v,
+                    bool *found)
+{
+    MDB_val k = {POST_KEY_LEN, (void *)key};
+    int mrc = mdb_cursor_get(r->tail, &k, v, MDB_SET_KEY);
+
+    *found = mrc == 0;
+    return mrc == MDB_NOTFOUND ? 0 : store_txn_check(r->t, mrc, "get posting tail");
+}
+
+int postings_count(struct post_reader *r, const uint8_t key[POST_KEY_LEN], uint32_t *count)
+{
+    MDB_val v;
+    bool found;
+    int rc = tail_get(r, key, &v, &found);
+    const uint8_t *p;
+
+    *count = 0;
+    if (rc || !found)
+        return rc;
+    p = v.mv_data;
+    if (!varint_get(&p, p + v.mv_size, count)) {
+        log_error("postings: damaged tail record (%zu bytes)", v.mv_size);
+        return SM_ESTORE;
+    }
+    return 0;
+}
+
+int post_iter_begin(struct post_iter *it, struct post_reader *r, const uint8_t key[POST_KEY_LEN])
+{
+    MDB_val v;
+    bool found;
+    size_t nt = 0;
+    int rc = tail_get(r, key, &v, &found);
+
+    it->r = r;
+    memcpy(it->key, key, POST_KEY_LEN);
+    it->count = it->n_tail = it->sealed_left = 0;
+    it->state = 3;
+    if (rc || !found)
+        return rc;
+    rc = tail_decode(&v, &it->count, it->tail, &nt);
+    if (rc)
+        return rc;
+    it->n_tail = (uint32_t)nt;
+    it->sealed_left = it->count - it->n_tail;
+    it->state = it->sealed_left ? 0 : 2;
+    return 0;
+}
+
+/* The next sealed block, positioning the cursor at the list's first one on the first call. */
+static int iter_block(struct post_iter *it, size_t *n)
+{
+    MDB_val k, v;
+    uint8_t kb[BLK_KEY_LEN];
+    int mrc, rc;
+
+    if (it->state == 0) {
+        blk_key(kb, it->key, 0);
+        k.mv_size = sizeof(kb);
+        k.mv_data = kb;
+        mrc = mdb_cursor_get(it->r->blk, &k, &v, MDB_SET_RANGE);
+    } else {
+        mrc = mdb_cursor_get(it->r->blk, &k, &v, MDB_NEXT);
+    }
+    if (mrc == 0 && !blk_of(&k, it->key))
+        mrc = MDB_NOTFOUND;
+    if (mrc == MDB_NOTFOUND) {
+        log_error("postings: a list has fewer sealed docids than its count");
+        return SM_ESTORE;
+    }
+    if (mrc)
+        return store_txn_check(it->r->t, mrc, "read posting block");
+    rc = block_decode(&k, &v, it->blk, n);
+    if (rc)
+        return rc;
+    if (*n > it->sealed_left || (it->n_tail && it->blk[*n - 1] >= it->tail[0])) {
+        log_error("postings: a list's blocks disagree with its tail");
+        return SM_ESTORE;
+    }
+    it->sealed_left -= (uint32_t)*n;
+    return 0;
+}
+
+int post_iter_next(struct post_iter *it, const uint32_t **ids, size_t *n)
+{
+    int rc;
+
+    *n = 0;
+    *ids = NULL;
+    if (it->state <= 1) {
+        rc = iter_block(it, n);
+        if (rc) {
+            it->state = 3;
+            return rc;
+        }
+        *ids = it->blk;
+        it->state = it->sealed_left ? 1 : 2;
+        return 0;
+    }
+    if (it->state == 2) {
+        /* Last the tail; an empty one (all its docids deleted) ends the list at once. */
+        it->state = 3;
+        *ids = it->tail;
+        *n = it->n_tail;
+    }
+    return 0;
+}
