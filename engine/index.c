@@ -1344,27 +1344,39 @@ static int drop_all(struct store_txn *t, void *arg)
 }
 
 /*
- * An index of another format (version 1: one LMDB duplicate per posting) is dropped and built
- * again from the profiles, which are the truth: docids are the index's own, nothing else keeps
- * them. Only at open, before any reader.
+ * An index of an older format (version 1: one LMDB duplicate per posting in "ix_post") is
+ * dropped and built again from the profiles, which are the truth: docids are the index's own,
+ * nothing else keeps them. So is one where "ix_post" exists next to a version 2 corpus record:
+ * a format-1 binary opened it since (it knew no versions), wrote its postings there and left
+ * the lists stale. A newer format is refused, not dropped. Only at open, before any reader.
  */
 static int upgrade(struct index *ix)
 {
     struct store_txn t;
     struct index_stats s;
-    int rc;
+    MDB_dbi old;
+    int rc, mrc = MDB_NOTFOUND;
 
     store_read_init(ix->st, &t);
     rc = store_read_begin(&t);
     if (rc == 0) {
         rc = stats_get(ix, &t, &s);
+        if (rc == 0)
+            mrc = mdb_dbi_open(store_txn_mdb(&t), "ix_post", 0, &old);
         store_read_end(&t);
     }
     store_read_release(&t);
-    if (rc || s.version == INDEX_VERSION)
+    if (rc)
         return rc;
-    log_info("index: format %u found, rebuilding it as format %u from the stored profiles",
-             s.version, INDEX_VERSION);
+    if (s.version > INDEX_VERSION) {
+        log_error("index: format %u is newer than this engine's (%u): use a newer engine",
+                  s.version, INDEX_VERSION);
+        return SM_ESTORE;
+    }
+    if (s.version == INDEX_VERSION && mrc == MDB_NOTFOUND)
+        return 0;
+    log_info("index: format %u found%s, rebuilding it as format %u from the stored profiles",
+             s.version, mrc == 0 ? " with format 1 postings" : "", INDEX_VERSION);
     return store_write(ix->st, drop_all, ix);
 }
 
@@ -1396,12 +1408,13 @@ int index_open(struct index **out, struct store *st)
         rc = postings_open(&ix->post, st);
     if (rc == 0)
         rc = store_dbi_open(st, "ix_meta", 0, &ix->meta);
+    /* Before the hooks: an index that fails to open leaves none behind in st. */
+    if (rc == 0)
+        rc = upgrade(ix);
     if (rc == 0)
         rc =
             store_add_batch_hook(st, &(struct store_batch_hook){pbuf_begin, pbuf_before_commit,
                                                                 pbuf_savepoint, pbuf_rollback, ix});
-    if (rc == 0)
-        rc = upgrade(ix);
     if (rc)
         goto fail;
     store_read_init(st, &t);
@@ -1760,7 +1773,7 @@ static int accumulate(struct qctx *q, struct qkeys *k, struct acc *a)
             const uint32_t *ids;
             size_t n = 1;
 
-            if (k->v[i].boost != (pass == 1))
+            if (k->v[i].boost != (pass == 1) || want == 0)
                 continue;
             rc = post_iter_begin(&q->it, &q->pr, k->v[i].key);
             /* Oldest docids first, a block (up to POST_BLOCK) at a time. */

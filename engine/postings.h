@@ -84,7 +84,8 @@ int postings_count(struct post_reader *r, const uint8_t key[POST_KEY_LEN], uint3
 /*
  * Reading one list in ascending order, a record at a time:
  *   post_iter_begin(&it, r, key); while ((rc = post_iter_next(&it, &ids, &n)) == 0 && n) ...
- * ids points into it, valid until the next call.
+ * ids points into it, valid until the next call. An iterator moves its reader's ix_blk cursor:
+ * one list at a time per reader.
  */
 struct post_iter {
     struct post_reader *r;

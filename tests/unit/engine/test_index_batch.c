@@ -562,63 +562,93 @@ static void test_index_a_prepared_bulk_import_posts_what_small_puts_post(void **
     free(g.dir);
 }
 
-/* Make a store's index look like format 1: an "ix_post" database, version 1 in the corpus record. */
+/*
+ * Make a store's index look like an older binary left it: an "ix_post" database, the corpus
+ * record's version set to *arg (1: format 1 itself; 2: a format-1 binary opened a format-2
+ * index since), and a stale list in ix_tail that a rebuild must not keep.
+ */
 static int make_format_1(struct store_txn *t, void *arg)
 {
     MDB_txn *txn = store_txn_mdb(t);
-    MDB_dbi post, meta;
+    MDB_dbi post, meta, tail;
     MDB_val k = {6, (void *)"corpus"}, v;
     struct index_stats s;
     uint32_t docid = 1;
-    uint8_t key[12] = {'A'};
+    uint8_t key[12] = {'A', 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8}, stale[] = {1, 1, 1};
     MDB_val pk = {sizeof(key), key}, pv = {sizeof(docid), &docid};
 
-    (void)arg;
     assert_int_equal(mdb_dbi_open(txn, "ix_post",
                                   MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP, &post),
                      0);
     assert_int_equal(mdb_put(txn, post, &pk, &pv, 0), 0);
+    assert_int_equal(mdb_dbi_open(txn, "ix_tail", 0, &tail), 0);
+    pv = (MDB_val){sizeof(stale), stale}; /* count 1: docid 1 */
+    assert_int_equal(mdb_put(txn, tail, &pk, &pv, 0), 0);
     assert_int_equal(mdb_dbi_open(txn, "ix_meta", 0, &meta), 0);
     assert_int_equal(mdb_get(txn, meta, &k, &v), 0);
     assert_int_equal(v.mv_size, sizeof(s));
     memcpy(&s, v.mv_data, sizeof(s));
     assert_int_equal(s.version, 2);
-    s.version = 1;
+    s.version = *(uint32_t *)arg;
     v = (MDB_val){sizeof(s), &s};
     assert_int_equal(mdb_put(txn, meta, &k, &v, 0), 0);
     return 0;
 }
 
-/* An index of the older format (duplicates in "ix_post") is dropped and built again at open. */
+/* Close f, let make_format_1 rewrite its store as version `version`, reopen the store alone. */
+static void downgrade(struct fx *f, uint32_t version)
+{
+    struct store_options o = {.no_sync = true};
+
+    index_close(&f->ix);
+    store_close(&f->st);
+    /* The store alone (no index hooks) rewrites it as the older binary would have left it. */
+    assert_int_equal(store_open(&f->st, f->dir, &o), 0);
+    assert_int_equal(store_write(f->st, make_format_1, &version), 0);
+}
+
+/*
+ * An index of the older format (duplicates in "ix_post"), or one a format-1 binary has written
+ * to since, is dropped and built again at open: the stale list is gone, dfs are as before.
+ */
 static void test_index_an_older_format_is_rebuilt_from_the_profiles(void **state)
 {
     struct fx *f = *state;
-    struct store_options o = {.no_sync = true};
+    const uint8_t key[12] = {'A', 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8};
     struct index_stats s;
     struct store_txn r;
-    uint32_t before;
+    struct postings p;
+    struct post_reader pr;
+    uint32_t before, n;
     MDB_dbi dbi;
 
     open_all(f, 0);
     assert_int_equal(store_write(f->st, put_many, &(struct many){0, 300, false}), 0);
     before = df_now(f, "solar"); /* a word the stemmer keeps */
     assert_true(before > 0);
-    index_close(&f->ix);
-    store_close(&f->st);
-    /* The store alone (no index hooks) rewrites it as format 1 would have left it. */
-    assert_int_equal(store_open(&f->st, f->dir, &o), 0);
-    assert_int_equal(store_write(f->st, make_format_1, NULL), 0);
-    store_close(&f->st);
-    open_all(f, 0);
-    assert_int_equal(df_now(f, "solar"), before);
-    assert_docs_load(f, "injection", 50);
-    store_read_init(f->st, &r);
-    assert_int_equal(store_read_begin(&r), 0);
-    assert_int_equal(mdb_dbi_open(store_txn_mdb(&r), "ix_post", 0, &dbi), MDB_NOTFOUND);
-    assert_int_equal(index_stats(f->ix, &r, &s), 0);
-    assert_int_equal(s.version, 2);
-    assert_int_equal(s.n_docs, 300);
-    store_read_release(&r);
+    for (uint32_t version = 1; version <= 2; version++) {
+        downgrade(f, version);
+        store_close(&f->st);
+        open_all(f, 0);
+        assert_int_equal(df_now(f, "solar"), before);
+        assert_docs_load(f, "injection", 50);
+        assert_int_equal(postings_open(&p, f->st), 0);
+        store_read_init(f->st, &r);
+        assert_int_equal(store_read_begin(&r), 0);
+        assert_int_equal(mdb_dbi_open(store_txn_mdb(&r), "ix_post", 0, &dbi), MDB_NOTFOUND);
+        assert_int_equal(index_stats(f->ix, &r, &s), 0);
+        assert_int_equal(s.version, 2);
+        assert_int_equal(s.n_docs, 300);
+        assert_int_equal(post_reader_open(&pr, &p, &r), 0);
+        assert_int_equal(postings_count(&pr, key, &n), 0);
+        assert_int_equal(n, 0);
+        post_reader_close(&pr);
+        store_read_release(&r);
+    }
+    /* A newer format than the engine knows is refused, not dropped. */
+    downgrade(f, 3);
+    assert_int_equal(index_open(&f->ix, f->st), SM_ESTORE);
+    assert_null(f->ix);
 }
 
 int main(void)
