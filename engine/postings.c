@@ -258,6 +258,39 @@ static int blocks_put(struct post_writer *w, const uint8_t key[POST_KEY_LEN], co
 }
 
 /*
+ * Deletes shrink blocks, and a list with churn would end as many tiny records (a key and a
+ * node each, a cursor step each to read). So a block left with fewer than POST_BLOCK / 4
+ * docids, w->b[0..*out), whose own record is deleted already, takes in the block before it
+ * (deleted too): blocks_put writes the union, split in two halves when over POST_BLOCK. Only a
+ * list's first block can be smaller.
+ */
+static int merge_prev(struct post_writer *w, const uint8_t key[POST_KEY_LEN], size_t *out)
+{
+    uint8_t kb[BLK_KEY_LEN];
+    MDB_val k = {sizeof(kb), kb}, v;
+    size_t p;
+    int mrc, rc;
+
+    /* The block before: the one before the first key at or above (key, w->b[0]). */
+    blk_key(kb, key, w->b[0]);
+    mrc = mdb_cursor_get(w->blk, &k, &v, MDB_SET_RANGE);
+    if (mrc == 0)
+        mrc = mdb_cursor_get(w->blk, &k, &v, MDB_PREV);
+    else if (mrc == MDB_NOTFOUND)
+        mrc = mdb_cursor_get(w->blk, &k, &v, MDB_LAST);
+    if (mrc == MDB_NOTFOUND || (mrc == 0 && !blk_of(&k, key)))
+        return 0; /* the list's first block */
+    if (mrc)
+        return store_txn_check(w->t, mrc, "find posting block");
+    if ((rc = block_decode(&k, &v, w->a, &p)) != 0 || (rc = writer_reserve(w, p + *out)) != 0)
+        return rc;
+    memmove(w->b + p, w->b, *out * sizeof(*w->b));
+    memcpy(w->b, w->a, p * sizeof(*w->a));
+    *out += p;
+    return store_txn_check(w->t, mdb_cursor_del(w->blk, 0), "delete posting block");
+}
+
+/*
  * The ops on sealed docids: each goes to the first block whose last docid is >= its own (the
  * block it is in, or the gap before it). Returns in *used how many ops were taken (the rest are
  * past every block: the tail's), and adds the change in the count to *delta.
@@ -293,6 +326,8 @@ static int apply_blocks(struct post_writer *w, const uint8_t key[POST_KEY_LEN],
         if (!same(w->a, m, w->b, out)) {
             *delta += (int64_t)out - (int64_t)m;
             rc = store_txn_check(w->t, mdb_cursor_del(w->blk, 0), "delete posting block");
+            if (rc == 0 && out > 0 && out < POST_BLOCK / 4)
+                rc = merge_prev(w, key, &out);
             if (rc == 0 && out)
                 rc = blocks_put(w, key, w->b, out);
         }

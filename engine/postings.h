@@ -10,7 +10,8 @@
  * Every tail docid is larger than every sealed one, so a list reads in order as its blocks (a
  * range of ix_blk) and then its tail. Docids are stored as LEB128 varints: the first one as is,
  * then the gaps. A record of n docids is varint n, then those varints; a tail is varint count
- * (all docids of the list, sealed or not), then such a record.
+ * (all docids of the list, sealed or not), then such a record. Sealed blocks hold 1 to
+ * POST_BLOCK docids, and all but a list's first at least POST_BLOCK / 4 (deletes merge them).
  *
  * Why two databases: an import adds the newest docids to ~150 keys per profile, spread over
  * every key. With one docid per duplicate (MDB_DUPSORT) each group commit copied most of the

@@ -174,8 +174,11 @@ static void check_lists(struct fx *f)
         assert_int_equal(postings_count(&r, key, &count), 0);
         assert_int_equal(count, want);
         assert_int_equal(post_iter_begin(it, &r, key), 0);
-        while ((rc = post_iter_next(it, &ids, &n)) == 0 && n) {
+        for (int run = 0; (rc = post_iter_next(it, &ids, &n)) == 0 && n; run++) {
             assert_true(n <= POST_BLOCK);
+            /* Sealed blocks but a list's first keep a quarter full at least (merge_prev). */
+            if (run > 0 && it->state != 3)
+                assert_true(n >= POST_BLOCK / 4);
             for (size_t j = 0; j < n; j++) {
                 /* Ascending, and exactly the model's docids. */
                 assert_true(ids[j] >= next);
@@ -277,6 +280,24 @@ static void test_postings_lists_follow_random_adds_and_deletes(void **state)
         assert_int_equal(st.ms_entries, 0);
         store_read_release(&t);
     }
+}
+
+/* Deleting most of a long list merges what its blocks keep: records stay few and full enough. */
+static void test_postings_emptied_blocks_merge(void **state)
+{
+    struct fx *f = *state;
+    struct store_txn t;
+    MDB_stat st;
+
+    run_batch(f, 6000, 1, 12000, 100); /* ~4,900 docids a key: ~19 blocks and a tail */
+    for (int round = 0; round < 6; round++)
+        run_batch(f, 6000, 1, 12000, 0); /* deletes only: ~95 % gone after six rounds */
+    store_read_init(f->st, &t);
+    assert_int_equal(store_read_begin(&t), 0);
+    assert_int_equal(mdb_stat(store_txn_mdb(&t), f->p.blk, &st), 0);
+    /* Without merging, every key would keep its ~19 blocks. */
+    assert_true(st.ms_entries < (size_t)N_KEYS * 10);
+    store_read_release(&t);
 }
 
 /* Every record of both databases, for comparing two stores. */
@@ -393,6 +414,7 @@ int main(void)
         cmocka_unit_test(test_postings_records_round_trip_and_reject_what_is_not_one),
         cmocka_unit_test_setup_teardown(test_postings_lists_follow_random_adds_and_deletes, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_postings_emptied_blocks_merge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_postings_appends_seal_the_same_blocks_in_any_batching,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_postings_a_damaged_record_is_an_error, setup,
