@@ -604,6 +604,10 @@ static int pbuf_before_commit(struct store_txn *t, void *user)
     struct index *ix = user;
     struct pbuf *b = &ix->buf;
     int rc = pops_apply(ix, t, b->v + b->applied, b->n - b->applied);
+    /* Not map growth (a re-run follows): a damaged list, and every write touching it fails. */
+    if (rc == SM_ESTORE && !t->map_full)
+        log_error("index: the posting lists could not be written: if the log above reports a "
+                  "damaged record, restart the engine with --rebuild-index");
 
     if (rc == 0)
         b->applied = b->n;
@@ -1378,6 +1382,24 @@ static int upgrade(struct index *ix)
     log_info("index: format %u found%s, rebuilding it as format %u from the stored profiles",
              s.version, mrc == 0 ? " with format 1 postings" : "", INDEX_VERSION);
     return store_write(ix->st, drop_all, ix);
+}
+
+int index_drop(struct store *st)
+{
+    struct index ix = {.st = st}; /* only its databases: drop_all uses nothing else */
+    int rc = store_dbi_open(st, "ix_docs", MDB_INTEGERKEY, &ix.docs);
+
+    if (rc == 0)
+        rc = store_dbi_open(st, "ix_ids", 0, &ix.ids);
+    if (rc == 0)
+        rc = store_dbi_open(st, "ix_meta", 0, &ix.meta);
+    if (rc == 0)
+        rc = postings_open(&ix.post, st);
+    if (rc == 0) {
+        log_info("index: dropping it, to build it again from the stored profiles");
+        rc = store_write(st, drop_all, &ix);
+    }
+    return rc;
 }
 
 int index_open(struct index **out, struct store *st)

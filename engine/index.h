@@ -73,6 +73,12 @@ struct index_stats {
  * Returns 0, SM_ESTORE or -ENOMEM. Caller owns *out; st must outlive it.
  */
 int index_open(struct index **out, struct store *st);
+/*
+ * Drop the whole index (docs, ids, posting lists, statistics, dictionary; profiles untouched),
+ * so that the next index_open builds it again from the profiles: the engine's --rebuild-index,
+ * for an index reported damaged. Before index_open. 0, SM_ESTORE or -ENOMEM.
+ */
+int index_drop(struct store *st);
 /* Free the index (the store keeps the hook pointer: close the store right after). NULL-safe. */
 void index_close(struct index **ix);
 

@@ -36,6 +36,8 @@ static void usage(FILE *f)
         "  --pub ENDPOINT      updates socket, PUB (env SMEMATCH_PUB, default " DEFAULT_PUB ")\n"
         "  --readers N         reader threads, 1..64 (default 2)\n"
         "  --map-size BYTES    initial LMDB map size, K/M/G suffix (default 1G; grows)\n"
+        "  --rebuild-index     drop the matching index and build it again from the stored\n"
+        "                      profiles before serving (when the log reports it damaged)\n"
         "  --log-level LEVEL   error, warn, info or debug (env SMEMATCH_LOG_LEVEL, "
         "default info)\n"
         "  --version           print the version\n"
@@ -111,6 +113,7 @@ int main(int argc, char **argv)
         {"pub", required_argument, NULL, 'p'},
         {"readers", required_argument, NULL, 'r'},
         {"map-size", required_argument, NULL, 'm'},
+        {"rebuild-index", no_argument, NULL, 'R'},
         {"log-level", required_argument, NULL, 'l'},
         {"version", no_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},
@@ -128,6 +131,7 @@ int main(int argc, char **argv)
     struct ops_info info = {.version = SM_VERSION};
     struct server_config cfg = {0};
     long readers = 2;
+    bool rebuild = false;
     sigset_t sigs;
     int opt, sig, rc, lock_fd = -1, status = 1;
 
@@ -157,6 +161,9 @@ int main(int argc, char **argv)
                 fprintf(stderr, "smematch-engine: --map-size must be at least 64K\n");
                 return 2;
             }
+            break;
+        case 'R':
+            rebuild = true;
             break;
         case 'l':
             level = log_level_parse(optarg);
@@ -200,6 +207,10 @@ int main(int argc, char **argv)
     if (lock_fd < 0) {
         log_error("cannot lock %s/engine.lock: %s (is another engine using this folder?)", data,
                   strerror(-lock_fd));
+        goto out;
+    }
+    if (rebuild && (rc = index_drop(st)) != 0) {
+        log_error("cannot drop the matching index: %s", sm_strerror(rc));
         goto out;
     }
     /* Before the server: the index registers its store hook and may build itself. */

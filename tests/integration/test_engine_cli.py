@@ -50,7 +50,8 @@ def stop(proc):
 def test_help_and_version_exit_0():
     r = run(["--help"])
     assert r.returncode == 0
-    for flag in ("--data", "--zmq", "--pub", "--readers", "--log-level", "--map-size"):
+    for flag in ("--data", "--zmq", "--pub", "--readers", "--log-level", "--map-size",
+                 "--rebuild-index"):
         assert flag in r.stdout, flag
     r = run(["--version"])
     assert r.returncode == 0 and r.stdout.startswith("smematch-engine ")
@@ -127,6 +128,37 @@ def test_engine_grows_a_tiny_map_under_import():
         c.cleanup()
 
 
+def test_rebuild_index_builds_the_same_index_again_from_the_profiles():
+    c = harness.Cluster()
+    try:
+        c.start_engine()
+        wait_ready(c.zmq)
+        dist = {"type": "distribution", "sectors": ["G4649"], "keywords": ["stationery wholesale"],
+                "text": "wholesale distributor of pens in Germany", "countries": ["DE"]}
+        profiles = [profile("r-%03d" % i, description="maker of %s pens" %
+                            ("gel", "ink", "brush")[i % 3]) if i % 2 else
+                    profile("r-%03d" % i, kind="foreign", country="DE", region="Bavaria",
+                            offers=[dist]) for i in range(300)]
+        rep = call(c.zmq, "profile.import", {"profiles": profiles})
+        assert rep["ok"] and rep["body"]["stored"] == 300, rep
+        query = {"text": "gel pens distributor Germany", "limit": 20}
+        before = call(c.zmq, "match.search", query)
+        leads = call(c.zmq, "match.leads", {"id": "r-007", "limit": 10})
+        assert before["ok"] and before["body"]["results"], before
+        assert leads["ok"] and leads["body"]["leads"], leads
+        c.kill_engine(signal.SIGTERM)
+        c.engine_args = ["--rebuild-index"]
+        c.start_engine()
+        wait_ready(c.zmq)
+        assert call(c.zmq, "match.search", query) == before
+        assert call(c.zmq, "match.leads", {"id": "r-007", "limit": 10}) == leads
+        log = open(os.path.join(c.data, "engine.log")).read()
+        assert "index: dropping it" in log and "300 profiles indexed" in log, log
+        assert call(c.zmq, "stats")["body"]["profiles"] == 300
+    finally:
+        c.cleanup()
+
+
 if __name__ == "__main__":
     harness.run_tests([
         test_help_and_version_exit_0,
@@ -134,4 +166,5 @@ if __name__ == "__main__":
         test_environment_sets_data_and_endpoints_and_readers_flag_counts,
         test_busy_endpoint_exits_1_with_a_log_line,
         test_engine_grows_a_tiny_map_under_import,
+        test_rebuild_index_builds_the_same_index_again_from_the_profiles,
     ])

@@ -651,6 +651,49 @@ static void test_index_an_older_format_is_rebuilt_from_the_profiles(void **state
     assert_null(f->ix);
 }
 
+/* Damage the posting list of "solar" in all profiles' vectors ('A' key): a zero gap. */
+static int damage_solar(struct store_txn *t, void *arg)
+{
+    MDB_txn *txn = store_txn_mdb(t);
+    uint64_t h = text_hash("solar", 5);
+    uint8_t key[12] = {'A'}, bad[] = {2, 2, 5, 0};
+    MDB_val k = {sizeof(key), key}, v = {sizeof(bad), bad};
+    MDB_dbi tail;
+
+    (void)arg;
+    memcpy(key + 4, &h, sizeof(h));
+    assert_int_equal(mdb_dbi_open(txn, "ix_tail", 0, &tail), 0);
+    assert_int_equal(mdb_get(txn, tail, &k, &(MDB_val){0}), 0); /* the list is there */
+    assert_int_equal(mdb_put(txn, tail, &k, &v, 0), 0);
+    return 0;
+}
+
+/*
+ * A damaged posting list fails the writes that touch it (nothing half written); index_drop
+ * (the engine's --rebuild-index) and a reopen build the index again, and writes go on.
+ */
+static void test_index_a_damaged_list_fails_writes_until_the_index_is_rebuilt(void **state)
+{
+    struct fx *f = *state;
+    struct store_options o = {.no_sync = true};
+    uint32_t before;
+
+    open_all(f, 0);
+    assert_int_equal(store_write(f->st, put_many, &(struct many){0, 300, false}), 0);
+    before = df_now(f, "solar");
+    assert_true(before > 0);
+    assert_int_equal(store_write(f->st, damage_solar, NULL), 0);
+    assert_int_equal(store_write(f->st, put_many, &(struct many){300, 30, false}), SM_ESTORE);
+    index_close(&f->ix);
+    store_close(&f->st);
+    assert_int_equal(store_open(&f->st, f->dir, &o), 0);
+    assert_int_equal(index_drop(f->st), 0);
+    assert_int_equal(index_open(&f->ix, f->st), 0);
+    assert_int_equal(df_now(f, "solar"), before);
+    assert_int_equal(store_write(f->st, put_many, &(struct many){300, 30, false}), 0);
+    assert_true(df_now(f, "solar") > before);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -670,6 +713,8 @@ int main(void)
             test_index_a_prepared_bulk_import_posts_what_small_puts_post, setup, teardown),
         cmocka_unit_test_setup_teardown(test_index_an_older_format_is_rebuilt_from_the_profiles,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_index_a_damaged_list_fails_writes_until_the_index_is_rebuilt, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
