@@ -150,6 +150,34 @@ int postings_clear(const struct postings *p, struct store_txn *t)
     return rc ? rc : store_txn_check(t, mdb_drop(store_txn_mdb(t), p->blk, 0), "clear ix_blk");
 }
 
+/* The two cursors of a writer or reader (both NULL on failure). */
+static int cursors_open(const struct postings *p, struct store_txn *t, MDB_cursor **tail,
+                        MDB_cursor **blk)
+{
+    int rc = store_txn_check(t, mdb_cursor_open(store_txn_mdb(t), p->tail, tail),
+                             "open ix_tail cursor");
+
+    if (rc) {
+        *tail = *blk = NULL;
+        return rc;
+    }
+    rc = store_txn_check(t, mdb_cursor_open(store_txn_mdb(t), p->blk, blk), "open ix_blk cursor");
+    if (rc) {
+        mdb_cursor_close(*tail);
+        *tail = *blk = NULL;
+    }
+    return rc;
+}
+
+static void cursors_close(MDB_cursor **tail, MDB_cursor **blk)
+{
+    if (*tail)
+        mdb_cursor_close(*tail);
+    if (*blk)
+        mdb_cursor_close(*blk);
+    *tail = *blk = NULL;
+}
+
 /* ---- writing --------------------------------------------------------------------------------- */
 
 /* Room for n docids in each merge buffer. */
@@ -181,11 +209,7 @@ int post_writer_begin(struct post_writer *w, const struct postings *p, struct st
     memset(w, 0, sizeof(*w));
     w->p = p;
     w->t = t;
-    rc = store_txn_check(t, mdb_cursor_open(store_txn_mdb(t), p->tail, &w->tail),
-                         "open ix_tail cursor");
-    if (rc == 0)
-        rc = store_txn_check(t, mdb_cursor_open(store_txn_mdb(t), p->blk, &w->blk),
-                             "open ix_blk cursor");
+    rc = cursors_open(p, t, &w->tail, &w->blk);
     if (rc == 0)
         rc = writer_reserve(w, 2 * POST_BLOCK); /* a block decodes into w->a before merging */
     if (rc)
@@ -195,10 +219,7 @@ int post_writer_begin(struct post_writer *w, const struct postings *p, struct st
 
 void post_writer_end(struct post_writer *w)
 {
-    if (w->tail)
-        mdb_cursor_close(w->tail);
-    if (w->blk)
-        mdb_cursor_close(w->blk);
+    cursors_close(&w->tail, &w->blk);
     free(w->a);
     free(w->b);
     memset(w, 0, sizeof(*w));
@@ -399,27 +420,14 @@ int postings_apply(struct post_writer *w, const uint8_t key[POST_KEY_LEN],
 
 int post_reader_open(struct post_reader *r, const struct postings *p, struct store_txn *t)
 {
-    int rc;
-
     memset(r, 0, sizeof(*r));
     r->t = t;
-    rc = store_txn_check(t, mdb_cursor_open(store_txn_mdb(t), p->tail, &r->tail),
-                         "open ix_tail cursor");
-    if (rc == 0)
-        rc = store_txn_check(t, mdb_cursor_open(store_txn_mdb(t), p->blk, &r->blk),
-                             "open ix_blk cursor");
-    if (rc)
-        post_reader_close(r);
-    return rc;
+    return cursors_open(p, t, &r->tail, &r->blk);
 }
 
 void post_reader_close(struct post_reader *r)
 {
-    if (r->tail)
-        mdb_cursor_close(r->tail);
-    if (r->blk)
-        mdb_cursor_close(r->blk);
-    r->tail = r->blk = NULL;
+    cursors_close(&r->tail, &r->blk);
 }
 
 /* The tail value of key, or *found false. */
