@@ -95,17 +95,24 @@ int post_record_decode(const uint8_t *p, size_t len, uint32_t *ids, size_t max, 
     return rc ? rc : p == end ? 0 : SM_ESTORE;
 }
 
+int post_tail_decode(const uint8_t *p, size_t len, uint32_t *count, uint32_t *ids, size_t *n)
+{
+    const uint8_t *end = p + len;
+
+    if (!varint_get(&p, end, count) || record_get(&p, end, ids, POST_BLOCK, n) || p != end ||
+        *n > *count)
+        return SM_ESTORE;
+    return 0;
+}
+
 /* A tail value: its count and docids (at most POST_BLOCK). */
 static int tail_decode(const MDB_val *v, uint32_t *count, uint32_t *ids, size_t *n)
 {
-    const uint8_t *p = v->mv_data, *end = p + v->mv_size;
+    int rc = post_tail_decode(v->mv_data, v->mv_size, count, ids, n);
 
-    if (!varint_get(&p, end, count) || record_get(&p, end, ids, POST_BLOCK, n) || p != end ||
-        *n > *count) {
+    if (rc)
         log_error("postings: damaged tail record (%zu bytes)", v->mv_size);
-        return SM_ESTORE;
-    }
-    return 0;
+    return rc;
 }
 
 static int block_decode(const MDB_val *k, const MDB_val *v, uint32_t *ids, size_t *n)

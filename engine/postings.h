@@ -108,5 +108,7 @@ int post_iter_next(struct post_iter *it, const uint32_t **ids, size_t *n);
  */
 size_t post_record_encode(const uint32_t *ids, size_t n, uint8_t *out);
 int post_record_decode(const uint8_t *p, size_t len, uint32_t *ids, size_t max, size_t *n);
+/* An ix_tail value: the list's count, and its tail (room for POST_BLOCK in ids). SM_ESTORE. */
+int post_tail_decode(const uint8_t *p, size_t len, uint32_t *count, uint32_t *ids, size_t *n);
 
 #endif
