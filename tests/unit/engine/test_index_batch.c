@@ -694,6 +694,84 @@ static void test_index_a_damaged_list_fails_writes_until_the_index_is_rebuilt(vo
     assert_true(df_now(f, "solar") > before);
 }
 
+/* Another vocabulary for a second index: its docs, and so its dictionary, differ. */
+static const char *const vocab_b[] = {"injection", "zeppelin", "airship", "hangar", "propeller",
+                                      "gondola",   "helium",   "rudder",  "mooring", "envelope",
+                                      "ballast",   "winch",    "canopy",  "altitude", "navigator"};
+
+struct words_of {
+    int n;
+    const char *const *vocab; /* 15 words */
+};
+
+/* n profiles p-000000... described with two words of the vocabulary each. */
+static int put_vocab(struct store_txn *t, void *arg)
+{
+    struct words_of *m = arg;
+
+    for (int i = 0; i < m->n; i++) {
+        char id[32], words[96];
+
+        snprintf(id, sizeof(id), "p-%06d", i);
+        snprintf(words, sizeof(words), "%s %s %s series %d", m->vocab[i % 15],
+                 m->vocab[(i / 15) % 15], m->vocab[(i * 7) % 15], i);
+        assert_int_equal(put_words(t, id, words, 0), 0);
+    }
+    return 0;
+}
+
+/* The ids and scores of a search, as one string. */
+static void search_sig(struct fx *f, const char *word, char *out, size_t cap)
+{
+    struct index_filters flt;
+    struct index_hits h;
+    struct store_txn r;
+    size_t len = 0;
+
+    index_filters_init(&flt);
+    store_read_init(f->st, &r);
+    assert_int_equal(store_read_begin(&r), 0);
+    assert_int_equal(index_search(f->ix, &r, word, strlen(word), &flt, 0, 20, &h), 0);
+    assert_true(h.n > 0);
+    for (size_t i = 0; i < h.n && len + 64 < cap; i++)
+        len += (size_t)snprintf(out + len, cap - len, "%s:%.6f ", match_doc_id(h.v[i].d),
+                                h.v[i].score);
+    index_hits_release(&h);
+    store_read_release(&r);
+}
+
+/*
+ * Two indexes with different dictionaries, read in turn by one thread: each decodes its docs
+ * with its own dictionary (the thread's scratch holds one dictionary as LZ4's prefix at a time,
+ * and is made again when another index reads).
+ */
+static void test_index_two_indexes_in_one_thread_decode_with_their_own_dictionaries(void **state)
+{
+    struct fx *f = *state, g = {0};
+    char a1[4096], a2[4096], b1[4096], b2[4096];
+
+    open_all(f, 0);
+    assert_int_equal(store_write(f->st, put_vocab, &(struct words_of){2300, vocab}), 0);
+    g.dir = tu_tempdir();
+    open_all(&g, 0);
+    assert_int_equal(store_write(g.st, put_vocab, &(struct words_of){2300, vocab_b}), 0);
+    assert_int_equal(record_dict(f, 2300), 1);
+    assert_int_equal(record_dict(&g, 2300), 1);
+    /* "2250" is in profile 2250 alone: its doc was written after the dictionary was built. */
+    search_sig(f, "2250 injection", a1, sizeof(a1));
+    search_sig(&g, "2250 injection", b1, sizeof(b1));
+    search_sig(f, "2250 injection", a2, sizeof(a2));
+    search_sig(&g, "2250 injection", b2, sizeof(b2));
+    assert_non_null(strstr(a1, "p-002250:"));
+    assert_non_null(strstr(b1, "p-002250:"));
+    assert_string_equal(a1, a2);
+    assert_string_equal(b1, b2);
+    index_close(&g.ix);
+    store_close(&g.st);
+    tu_rmtree(g.dir);
+    free(g.dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -715,6 +793,9 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_index_a_damaged_list_fails_writes_until_the_index_is_rebuilt, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_index_two_indexes_in_one_thread_decode_with_their_own_dictionaries, setup,
+            teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
