@@ -267,6 +267,12 @@ static void profile_delete(struct api *a, struct http_req *req)
 /* ---- import ------------------------------------------------------------------------------- */
 
 #define IMPORT_INFLIGHT 2 /* parse the next batch while the engine stores one */
+/*
+ * Lines parsed per turn of the loop. Parsing is ~28 µs a profile: a whole 5,000-line batch at
+ * once held every other client up for ~140 ms (/healthz p99 278 ms during a bulk import), a
+ * slice of 256 for ~7 ms. The batch sent to the engine is still up to 5,000 profiles.
+ */
+#define IMPORT_SLICE 256
 
 struct api_import;
 
@@ -283,16 +289,24 @@ struct api_import {
     struct import imp;
     struct import_slot slots[IMPORT_INFLIGHT];
     unsigned inflight;
+    struct import_slot *filling; /* the batch being parsed, a slice per turn of the loop */
+    uv_idle_t resume;            /* the next slice, on the loop's next turn (after its I/O) */
     int fail; /* first failure: no more batches are sent, the reply is this error */
     struct sm_error fail_err;
 };
 
+static void import_closed(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+/* Release everything; ai itself goes once its idle handle is closed (the loop's next turn). */
 static void import_free(struct api_import *ai)
 {
     for (unsigned i = 0; i < IMPORT_INFLIGHT; i++)
         import_batch_release(&ai->slots[i].batch);
     import_release(&ai->imp);
-    free(ai);
+    uv_close((uv_handle_t *)&ai->resume, import_closed); /* stops it too */
 }
 
 static void import_finish(struct api_import *ai)
@@ -395,18 +409,41 @@ static void on_import_reply(void *arg, int status, const struct proto_reply *rep
     import_pump(ai);
 }
 
+/*
+ * An idle handle, not a 0 ms timer: libuv (1.44) runs a timer re-armed from its own callback
+ * again in the same pass, before polling, so slices would not let any I/O through.
+ */
+static void on_import_resume(uv_idle_t *h)
+{
+    uv_idle_stop(h);
+    import_pump(h->data);
+}
+
 static void import_pump(struct api_import *ai)
 {
     while (!ai->fail && ai->inflight < IMPORT_INFLIGHT) {
-        struct import_slot *s = ai->slots[0].busy ? &ai->slots[1] : &ai->slots[0];
+        struct import_slot *s = ai->filling;
         const char *body;
         size_t len;
-        int rc = import_next(&ai->imp, &s->batch);
+        int rc;
 
+        if (!s) {
+            s = ai->slots[0].busy ? &ai->slots[1] : &ai->slots[0];
+            import_batch_reset(&s->batch);
+            ai->filling = s;
+        }
+        rc = import_fill(&ai->imp, &s->batch, IMPORT_SLICE);
         if (rc) {
             import_set_fail(ai, rc, NULL);
             break;
         }
+        if (!import_batch_ready(&ai->imp, &s->batch)) {
+            /* Let the loop serve others, then parse the next slice. */
+            if (uv_idle_start(&ai->resume, on_import_resume) == 0)
+                return;
+            continue;
+        }
+        ai->filling = NULL;
         if (s->batch.n == 0) {
             if (ai->imp.done)
                 break;
@@ -470,6 +507,9 @@ static void profile_import(struct api *a, struct http_req *req)
         http_respond_error(req, 0, &e, NULL);
         return;
     }
+    /* From here ai is freed by import_free, once this handle is closed. */
+    uv_idle_init(a->ecli->loop, &ai->resume);
+    ai->resume.data = ai;
     import_pump(ai);
 }
 

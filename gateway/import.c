@@ -219,7 +219,7 @@ static int ndjson_next(struct import *imp, struct import_batch *b)
     struct sm_error e;
 
     msgpack_packer_init(&pk, &b->body, buf_msgpack_write);
-    while (!batch_full(imp, b) && imp->pos < imp->len) {
+    while (!batch_full(imp, b) && imp->pos < imp->len && imp->line < imp->line_stop) {
         const char *s = imp->data + imp->pos;
         const char *nl = memchr(s, '\n', imp->len - imp->pos);
         size_t n = nl ? (size_t)(nl - s) : imp->len - imp->pos;
@@ -645,7 +645,8 @@ static int csv_feed(struct import *imp, struct import_batch *b)
     while (!imp->done && !imp->fatal_rc) {
         size_t chunk = SM_MIN((size_t)CSV_CHUNK, imp->len - imp->pos);
 
-        if (b ? imp->target != b || batch_full(imp, b) : imp->line >= 1)
+        if (b ? imp->target != b || batch_full(imp, b) || imp->line >= imp->line_stop
+              : imp->line >= 1)
             break;
         if (chunk == 0) {
             imp->done = true;
@@ -697,6 +698,7 @@ int import_init(struct import *imp, enum import_format fmt, const char *data, si
     imp->data = data;
     imp->len = len;
     imp->batch_max = IMPORT_BATCH_MAX;
+    imp->line_stop = UINT32_MAX;
     imp->jlim = jsonmp_default_limits;
     imp->jlim.max_bytes = IMPORT_LINE_MAX;
     buf_init(&imp->rec);
@@ -730,9 +732,22 @@ out:
 int import_next(struct import *imp, struct import_batch *b)
 {
     import_batch_reset(b);
-    if (imp->fmt == IMPORT_NDJSON)
-        return ndjson_next(imp, b);
-    return csv_next(imp, b);
+    return import_fill(imp, b, UINT32_MAX);
+}
+
+int import_fill(struct import *imp, struct import_batch *b, uint32_t max)
+{
+    int rc;
+
+    imp->line_stop = max > UINT32_MAX - imp->line ? UINT32_MAX : imp->line + max;
+    rc = imp->fmt == IMPORT_NDJSON ? ndjson_next(imp, b) : csv_next(imp, b);
+    imp->line_stop = UINT32_MAX;
+    return rc;
+}
+
+bool import_batch_ready(const struct import *imp, const struct import_batch *b)
+{
+    return batch_full(imp, b) || imp->done || imp->fatal_rc || imp->spill.n;
 }
 
 void import_release(struct import *imp)

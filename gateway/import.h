@@ -62,6 +62,7 @@ struct import {
     uint32_t line; /* NDJSON: lines consumed; CSV: records seen (header included) */
     bool done;     /* no more input */
     uint32_t batch_max;
+    uint32_t line_stop; /* import_fill: stop once line reaches it (UINT32_MAX: no bound) */
     struct jsonmp_limits jlim;
 
     struct import_error *errors;
@@ -106,6 +107,15 @@ void import_release(struct import *imp);
  * Returns 0 or -ENOMEM.
  */
 int import_next(struct import *imp, struct import_batch *b);
+
+/*
+ * Like import_next, a slice at a time: append to b (not reset) the profiles of at most max
+ * more lines (CSV: about max records, whole 4 KiB chunks), so that a caller on an event loop
+ * can serve other clients between slices. b is ready to send when import_batch_ready: full,
+ * or the input exhausted (b->n may then be 0). Returns 0 or -ENOMEM.
+ */
+int import_fill(struct import *imp, struct import_batch *b, uint32_t max);
+bool import_batch_ready(const struct import *imp, const struct import_batch *b);
 
 /* Record a failed line (counted in imp->failed). id may be NULL. Copies what it needs. */
 void import_add_error(struct import *imp, uint32_t line, const char *id, const struct sm_error *e);

@@ -289,6 +289,85 @@ static void test_import_csv_many_small_records_respect_batch_max(void **state)
     buf_release(&body);
 }
 
+/* All batches of body, as one byte string (n, lines, msgpack body each) and the errors' lines. */
+static void batches_of(enum import_format fmt, const struct buf *body, uint32_t slice,
+                       struct buf *out)
+{
+    struct import imp;
+    struct import_batch b;
+    struct sm_error e;
+
+    assert_int_equal(import_init(&imp, fmt, body->data, body->len, &e), 0);
+    imp.batch_max = 50;
+    import_batch_init(&b);
+    for (;;) {
+        const char *bytes;
+        size_t len;
+
+        if (slice == 0) {
+            assert_int_equal(import_next(&imp, &b), 0);
+        } else {
+            /* As the gateway's pump does: a slice per turn until the batch is ready. */
+            import_batch_reset(&b);
+            do {
+                uint32_t line = imp.line;
+
+                assert_int_equal(import_fill(&imp, &b, slice), 0);
+                if (fmt == IMPORT_NDJSON)
+                    assert_true(imp.line - line <= slice);
+            } while (!import_batch_ready(&imp, &b));
+        }
+        if (b.n == 0 && imp.done)
+            break;
+        bytes = import_batch_body(&b, &len);
+        buf_printf(out, "[%u:", b.n);
+        for (uint32_t i = 0; i < b.n; i++)
+            buf_printf(out, "%u,", b.lines[i]);
+        buf_append(out, bytes, len);
+        buf_putc(out, ']');
+    }
+    for (size_t i = 0; i < imp.n_errors; i++)
+        buf_printf(out, "e%u,", imp.errors[i].line);
+    import_batch_release(&b);
+    import_release(&imp);
+}
+
+/* Parsed a slice at a time (import_fill), an import sends the very batches import_next makes. */
+static void test_import_slices_make_the_same_batches(void **state)
+{
+    struct buf nd = BUF_INIT, csv = BUF_INIT;
+
+    (void)state;
+    buf_puts(&csv, "id,name,offer1_type\n");
+    for (int i = 0; i < 333; i++) {
+        if (i % 17 == 0)
+            buf_puts(&nd, "{not json\n");
+        else
+            buf_printf(&nd, "{\"id\":\"p%d\",\"name\":\"n%d\"}\n", i, i);
+        buf_printf(&csv, i % 19 ? "p%d,name %d,rnd\n" : "p%d,\"x\",y,z\n", i, i);
+    }
+    for (int f = 0; f < 2; f++) {
+        const struct buf *body = f ? &csv : &nd;
+        enum import_format fmt = f ? IMPORT_CSV : IMPORT_NDJSON;
+        const uint32_t slices[] = {1, 7, 64};
+        struct buf ref = BUF_INIT;
+
+        batches_of(fmt, body, 0, &ref);
+        assert_true(ref.len > 1000);
+        for (size_t i = 0; i < sizeof(slices) / sizeof(slices[0]); i++) {
+            struct buf got = BUF_INIT;
+
+            batches_of(fmt, body, slices[i], &got);
+            assert_int_equal(got.len, ref.len);
+            assert_memory_equal(got.data, ref.data, ref.len);
+            buf_release(&got);
+        }
+        buf_release(&ref);
+    }
+    buf_release(&nd);
+    buf_release(&csv);
+}
+
 static void test_import_parse_int_is_strict(void **state)
 {
     int64_t v;
@@ -317,6 +396,7 @@ int main(void)
         cmocka_unit_test(test_import_csv_unknown_or_duplicate_column_fails_the_request),
         cmocka_unit_test(test_import_csv_extra_fields_and_unterminated_quote_are_record_errors),
         cmocka_unit_test(test_import_csv_many_small_records_respect_batch_max),
+        cmocka_unit_test(test_import_slices_make_the_same_batches),
         cmocka_unit_test(test_import_parse_int_is_strict),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
