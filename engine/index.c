@@ -463,8 +463,7 @@ static int pbuf_push(struct pbuf *b, const uint8_t key[KEY_LEN], uint32_t docid,
     return 0;
 }
 
-/* (key, docid, seq): seq makes every op distinct, so the order is total and qsort's result unique.
- */
+/* (key, docid, seq): seq makes every op distinct, so the order is total, qsort's result unique. */
 static int pop_cmp(const void *x, const void *y)
 {
     const struct pop *a = x, *b = y;
@@ -622,11 +621,11 @@ static int pbuf_before_commit(struct store_txn *t, void *user)
     struct index *ix = user;
     struct pbuf *b = &ix->buf;
     int rc = pops_apply(ix, t, b->v + b->applied, b->n - b->applied);
+
     /* Not map growth (a re-run follows): a damaged list, and every write touching it fails. */
     if (rc == SM_ESTORE && !t->map_full)
         log_error("index: the posting lists could not be written: if the log above reports a "
                   "damaged record, restart the engine with --rebuild-index");
-
     if (rc == 0)
         b->applied = b->n;
     /*
@@ -832,8 +831,7 @@ static void doc_bytes_release(struct doc_bytes *b)
     memset(b, 0, sizeof(*b));
 }
 
-/* ---- prepared profiles ------------------------------------------------------------------------
- */
+/* ---- prepared profiles ---------------------------------------------------------------------- */
 
 /*
  * Prepared profiles. Analysing a profile (match_doc_build, packing, LZ4) is most of what the
@@ -1402,17 +1400,23 @@ static int upgrade(struct index *ix)
     return store_write(ix->st, drop_all, ix);
 }
 
+/* Open (create) the index's databases into ix. */
+static int dbs_open(struct index *ix, struct store *st)
+{
+    int rc = store_dbi_open(st, "ix_docs", MDB_INTEGERKEY, &ix->docs);
+
+    if (rc == 0)
+        rc = store_dbi_open(st, "ix_ids", 0, &ix->ids);
+    if (rc == 0)
+        rc = postings_open(&ix->post, st);
+    return rc ? rc : store_dbi_open(st, "ix_meta", 0, &ix->meta);
+}
+
 int index_drop(struct store *st)
 {
     struct index ix = {.st = st}; /* only its databases: drop_all uses nothing else */
-    int rc = store_dbi_open(st, "ix_docs", MDB_INTEGERKEY, &ix.docs);
+    int rc = dbs_open(&ix, st);
 
-    if (rc == 0)
-        rc = store_dbi_open(st, "ix_ids", 0, &ix.ids);
-    if (rc == 0)
-        rc = store_dbi_open(st, "ix_meta", 0, &ix.meta);
-    if (rc == 0)
-        rc = postings_open(&ix.post, st);
     if (rc == 0) {
         log_info("index: dropping it, to build it again from the stored profiles");
         rc = store_write(st, drop_all, &ix);
@@ -1441,13 +1445,7 @@ int index_open(struct index **out, struct store *st)
         ix->gen = (uint16_t)__atomic_add_fetch(&next_gen, 1, __ATOMIC_RELAXED);
     }
     ix->st = st;
-    rc = store_dbi_open(st, "ix_docs", MDB_INTEGERKEY, &ix->docs);
-    if (rc == 0)
-        rc = store_dbi_open(st, "ix_ids", 0, &ix->ids);
-    if (rc == 0)
-        rc = postings_open(&ix->post, st);
-    if (rc == 0)
-        rc = store_dbi_open(st, "ix_meta", 0, &ix->meta);
+    rc = dbs_open(ix, st);
     /* Before the hooks: an index that fails to open leaves none behind in st. */
     if (rc == 0)
         rc = upgrade(ix);
@@ -1522,9 +1520,8 @@ void index_close(struct index **pix)
 struct qctx {
     struct index *ix;
     struct store_txn *t;
-    struct post_reader pr;
-    bool pr_open;
-    struct post_iter it; /* reading one list */
+    struct post_reader pr; /* cursors NULL until opened: closing is always safe */
+    struct post_iter it;   /* reading one list */
     struct index_stats s;
     struct score_corpus corpus;
     struct kc_slot *kc;   /* NULL in a write transaction */
@@ -1619,7 +1616,6 @@ static int qctx_open(struct qctx *q, struct index *ix, struct store_txn *t)
     rc = post_reader_open(&q->pr, &ix->post, t);
     if (rc)
         return rc;
-    q->pr_open = true;
     q->corpus.n_docs = q->s.n_docs;
     q->corpus.avg_len = q->s.n_items ? (double)q->s.sum_item_len / (double)q->s.n_items : 0;
     q->corpus.avg_doc_len = q->s.n_docs ? (double)q->s.sum_doc_len / (double)q->s.n_docs : 0;
@@ -1630,9 +1626,7 @@ static int qctx_open(struct qctx *q, struct index *ix, struct store_txn *t)
 
 static void qctx_close(struct qctx *q)
 {
-    if (q->pr_open)
-        post_reader_close(&q->pr);
-    q->pr_open = false;
+    post_reader_close(&q->pr);
 }
 
 uint32_t index_df(struct index *ix, struct store_txn *t, const char *term, size_t len)
@@ -1811,7 +1805,7 @@ static int accumulate(struct qctx *q, struct qkeys *k, struct acc *a)
             uint32_t want = SM_MIN(SM_MIN(k->v[i].count, (uint32_t)KEY_CAP), budget), got = 0;
             float w = k->v[i].w;
             const uint32_t *ids;
-            size_t n = 1;
+            size_t n;
 
             if (k->v[i].boost != (pass == 1) || want == 0)
                 continue;

@@ -283,9 +283,7 @@ static int op_import(struct ops_ctx *c, const msgpack_object *body)
             if (rc == 0) {
                 profile_release(&p);
                 rc = sm_error_set(&c->err, SM_EINTERNAL, "profiles",
-                                  "item %u decoded twice "
-                                  "with different results",
-                                  i);
+                                  "item %u decoded twice with different results", i);
                 goto out;
             }
             if (rc == -ENOMEM)

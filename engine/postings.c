@@ -14,8 +14,7 @@
 #define TAIL_MAX (VARINT_MAX + RECORD_MAX)
 #define BLK_KEY_LEN (POST_KEY_LEN + 4)
 
-/* ---- the record codec -------------------------------------------------------------------------
- */
+/* ---- the record codec ------------------------------------------------------------------------ */
 
 static size_t varint_put(uint8_t *out, uint32_t v)
 {
@@ -214,7 +213,6 @@ int post_writer_begin(struct post_writer *w, const struct postings *p, struct st
     int rc;
 
     memset(w, 0, sizeof(*w));
-    w->p = p;
     w->t = t;
     rc = cursors_open(p, t, &w->tail, &w->blk);
     if (rc == 0)

@@ -53,7 +53,6 @@ struct post_op {
 
 /* A write transaction's cursors and merge buffers, for many postings_apply calls. */
 struct post_writer {
-    const struct postings *p;
     struct store_txn *t;
     MDB_cursor *tail, *blk;
     uint32_t *a, *b; /* merge buffers, cap docids each */

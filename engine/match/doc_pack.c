@@ -124,17 +124,15 @@ int match_doc_pack(const struct match_doc *d, void **out, size_t *out_len)
 
     for (uint32_t i = 0; i < n_items; i++) {
         const struct match_item *it = match_doc_item(d, i);
-        struct pack_item pi = {it->type,
-                               it->is_need,
-                               it->sectors_inherited,
-                               0,
-                               it->index,
-                               it->n_sectors,
-                               it->n_countries,
-                               it->n_text,
-                               it->n_kw,
-                               0,
-                               it->len};
+        struct pack_item pi = {.type = it->type,
+                               .is_need = it->is_need,
+                               .sectors_inherited = it->sectors_inherited,
+                               .index = it->index,
+                               .n_sectors = it->n_sectors,
+                               .n_countries = it->n_countries,
+                               .n_text = it->n_text,
+                               .n_kw = it->n_kw,
+                               .len = it->len};
         memcpy(p, &pi, sizeof(pi));
         p += sizeof(pi);
     }

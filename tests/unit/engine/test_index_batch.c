@@ -743,7 +743,9 @@ static void search_sig(struct fx *f, const char *word, char *out, size_t cap)
 /*
  * Two indexes with different dictionaries, read in turn by one thread: each decodes its docs
  * with its own dictionary (the thread's scratch holds one dictionary as LZ4's prefix at a time,
- * and is made again when another index reads).
+ * and is made again when another index reads). A scratch that kept a stale prefix fails here.
+ * These two dictionaries differ in length too; two of the same length are told apart by the
+ * index's generation alone, which no test builds.
  */
 static void test_index_two_indexes_in_one_thread_decode_with_their_own_dictionaries(void **state)
 {
