@@ -24,8 +24,9 @@
  *              hash64 is text_hash() of the term (or of the sector prefix) in host byte order;
  *   "ix_meta"  "corpus" -> struct index_stats (host layout); "lz4dict1" -> the docs' LZ4
  *              dictionary (up to 64 KiB, built once at 2,000 docs, never changed).
- * An index of another format (index_stats.version; 1 kept postings as LMDB duplicates in
- * "ix_post") is dropped and built again from the profiles by index_open.
+ * An index of an older format (index_stats.version; 1 kept postings as LMDB duplicates in
+ * "ix_post"), or one with an "ix_post" beside it, is dropped and built again from the profiles
+ * by index_open; a newer format is refused (SM_ESTORE).
  *
  * Postings are not written by the hook itself: they are buffered for the write batch and applied
  * sorted, in the same top-level transaction, just before it commits (store batch hooks; see

@@ -13,9 +13,9 @@
  * (all docids of the list, sealed or not), then such a record. Sealed blocks hold 1 to
  * POST_BLOCK docids, and all but a list's first at least POST_BLOCK / 4 (deletes merge them).
  *
- * Why two databases: an import adds the newest docids to ~150 keys per profile, spread over
+ * Why two databases: an import adds the newest docids to ~157 keys per profile, spread over
  * every key. With one docid per duplicate (MDB_DUPSORT) each group commit copied most of the
- * postings tree (~67,000 pages at 1M profiles) and stored 4 bytes per posting. Here a commit
+ * postings tree (~67,000 pages at 1M profiles) and stored ~5 bytes per posting. Here a commit
  * rewrites the small tail database plus one page per block sealed, and a posting takes 1-2
  * bytes. See docs/matching.md §10.
  *

@@ -112,7 +112,8 @@ int import_next(struct import *imp, struct import_batch *b);
  * Like import_next, a slice at a time: append to b (not reset) the profiles of at most max
  * more lines (CSV: about max records, whole 4 KiB chunks), so that a caller on an event loop
  * can serve other clients between slices. b is ready to send when import_batch_ready: full,
- * or the input exhausted (b->n may then be 0). Returns 0 or -ENOMEM.
+ * the input exhausted (b->n may then be 0), or CSV records spilled past a full batch. Returns
+ * 0, -ENOMEM, or the whole-request error found while parsing (imp->fatal_rc, CSV).
  */
 int import_fill(struct import *imp, struct import_batch *b, uint32_t max);
 bool import_batch_ready(const struct import *imp, const struct import_batch *b);
