@@ -125,8 +125,24 @@ class Cluster:
         if self.own_data:
             shutil.rmtree(self.data, ignore_errors=True)
 
+    def log_tails(self, lines=20):
+        """The last lines of both processes' logs: what a failed start leaves to read."""
+        out = []
+        for name in ("engine", "gateway"):
+            path = os.path.join(self.data, name + ".log")
+            if os.path.exists(path):
+                tail = open(path, errors="replace").read().splitlines()[-lines:]
+                out.append("--- %s.log ---\n%s" % (name, "\n".join(tail)))
+        return "\n".join(out)
+
     def __enter__(self):
-        return self.start()
+        # __exit__ does not run when __enter__ raises: stop what started, say why it failed.
+        try:
+            return self.start()
+        except BaseException:
+            sys.stderr.write(self.log_tails() + "\n")
+            self.cleanup()
+            raise
 
     def __exit__(self, *exc):
         self.cleanup()

@@ -418,6 +418,38 @@ static void test_index_an_undone_dictionary_is_stored_again_by_the_next_write(vo
     assert_int_equal(record_dict(f, 2100), 1);
 }
 
+static int nested_many(struct store_txn *t, void *arg)
+{
+    return store_txn_nested(t, put_many, arg);
+}
+
+/* In one batch: a request that stores the dictionary and fails, then one that succeeds. */
+static int fail_then_succeed(struct store_txn *t, void *arg)
+{
+    (void)arg;
+    assert_int_equal(nested_many(t, &(struct many){2000, 50, true}), SM_EINVAL);
+    return nested_many(t, &(struct many){2050, 50, false});
+}
+
+/*
+ * The dictionary is checked once per batch, not per doc. A request that stored it and found it
+ * again (its second doc) and was then undone must not leave it counted as stored: the next
+ * request of the same batch stores it again, so its docs load after a restart.
+ */
+static void test_index_a_dictionary_stored_by_an_undone_request_is_stored_again(void **state)
+{
+    struct fx *f = *state;
+
+    open_all(f, 0);
+    for (int b = 0; b < 4; b++)
+        assert_int_equal(store_write(f->st, put_many, &(struct many){b * 500, 500, false}), 0);
+    assert_int_equal(store_write(f->st, fail_then_succeed, NULL), 0);
+    assert_int_equal(record_dict(f, 2050), 1);
+    reopen(f);
+    assert_docs_load(f, "series", 100);
+    assert_int_equal(store_write(f->st, put_many, &(struct many){2050, 10, false}), 0);
+}
+
 /* ---- bulk imports: prepared on helper threads, postings radix-sorted ---------------------------
  */
 
@@ -789,6 +821,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_index_an_undone_dictionary_is_stored_again_by_the_next_write, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_index_a_dictionary_stored_by_an_undone_request_is_stored_again, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_index_a_prepared_bulk_import_posts_what_small_puts_post, setup, teardown),
         cmocka_unit_test_setup_teardown(test_index_an_older_format_is_rebuilt_from_the_profiles,
