@@ -858,6 +858,17 @@ static void prep_one(const struct index *ix, struct prep *pr)
         pr->rc = doc_encode(ix, pr->d, &pr->b);
 }
 
+/* The first pending prep, now taken by the caller, or NULL if none is left. Under pp->mu. */
+static struct prep *pool_take(struct prep_pool *pp)
+{
+    while (pp->next < pp->n && pp->v[pp->next].state != PREP_PENDING)
+        pp->next++;
+    if (pp->next >= pp->n)
+        return NULL;
+    pp->v[pp->next].state = PREP_TAKEN;
+    return &pp->v[pp->next++];
+}
+
 /* A helper thread: take the next pending prep, in order, until told to stop. */
 static void *prep_main(void *arg)
 {
@@ -865,18 +876,14 @@ static void *prep_main(void *arg)
 
     pthread_mutex_lock(&pp->mu);
     for (;;) {
-        struct prep *pr;
+        struct prep *pr = pp->stop ? NULL : pool_take(pp);
 
-        while (!pp->stop && pp->next < pp->n && pp->v[pp->next].state != PREP_PENDING)
-            pp->next++;
         if (pp->stop)
             break;
-        if (pp->next >= pp->n) {
+        if (!pr) {
             pthread_cond_wait(&pp->work, &pp->mu);
             continue;
         }
-        pr = &pp->v[pp->next++];
-        pr->state = PREP_TAKEN;
         pp->active++;
         pthread_mutex_unlock(&pp->mu);
         prep_one(pp->ix, pr);
@@ -980,7 +987,9 @@ static void on_prepare(struct profile *const *v, size_t n, void *user)
 /*
  * The prepared doc of p, if any, once ready: puts come in the order the profiles were prepared.
  * A prep no helper has taken yet is done here, by the writer, so it never waits behind the
- * helpers' queue.
+ * helpers' queue; and while a helper finishes the one it needs, the writer prepares the next
+ * pending ones instead of sleeping. (It slept: at 1M profiles a third of the writer's time went
+ * to waiting in here while a core was idle, and the import ran at 1.4 of the 2 cores.)
  */
 static struct prep *prep_find(struct index *ix, const struct profile *p)
 {
@@ -1000,8 +1009,18 @@ static struct prep *prep_find(struct index *ix, const struct profile *p)
         pr->state = PREP_TAKEN;
         mine = true;
     }
-    while (!mine && pr->state != PREP_DONE)
-        pthread_cond_wait(&pp->done, &pp->mu);
+    while (!mine && pr->state != PREP_DONE) {
+        struct prep *other = pool_take(pp);
+
+        if (!other) {
+            pthread_cond_wait(&pp->done, &pp->mu);
+            continue;
+        }
+        pthread_mutex_unlock(&pp->mu);
+        prep_one(ix, other);
+        pthread_mutex_lock(&pp->mu);
+        other->state = PREP_DONE;
+    }
     pthread_mutex_unlock(&pp->mu);
     if (mine) {
         prep_one(ix, pr);
