@@ -580,10 +580,13 @@ static void test_index_a_prepared_bulk_import_posts_what_small_puts_post(void **
     assert_docs_load(f, "injection", 100);
     assert_docs_load(f, "series", 100);
     /*
-     * The dictionary was built midway, on the writer, after the helpers had encoded these docs:
-     * they keep LZ4 without it (and load); the next write uses it.
+     * The dictionary was built midway, on the writer. The docs put before that were encoded
+     * without it; those after it were encoded with it or without it, depending on whether a
+     * helper (ahead, before it existed) or the writer (while waiting, after) encoded them: every
+     * one of them loads (above), and the next write uses it.
      */
-    assert_int_equal(record_dict(f, BULK_N), 0);
+    assert_int_equal(record_dict(f, 1), 0);
+    assert_true(record_dict(f, BULK_N) <= 1);
     assert_int_equal(store_write(f->st, put_many, &(struct many){0, 1, false}), 0);
     assert_int_equal(record_dict(f, BULK_N + 1), 1);
     msgpack_sbuffer_destroy(&a);
