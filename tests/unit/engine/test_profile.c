@@ -357,7 +357,19 @@ static void test_texts_are_bounded_utf8_and_may_span_lines(void **state)
 
 static void test_offer_and_need_items_are_validated_with_paths(void **state)
 {
+    char many[1024];
+    size_t n = 0;
+
     (void)state;
+    /* Indexes of more than one digit (the paths are put together by hand, not by printf). */
+    n += (size_t)snprintf(many + n, sizeof(many) - n, "{\"offers\": [");
+    for (int i = 0; i < 11; i++)
+        n += (size_t)snprintf(many + n, sizeof(many) - n, "{\"type\": \"rnd\"}, ");
+    n += (size_t)snprintf(many + n, sizeof(many) - n,
+                          "{\"type\": \"rnd\", \"keywords\": [\"a\", \"b\", \"c\", "
+                          "\"d\", \"e\", \"f\", \"g\", \"h\", \"i\", \"j\", \"\"]}]}");
+    assert_true(n < sizeof(many));
+    assert_bad(many, "offers[11].keywords[10]");
     assert_bad("{\"offers\": \"rnd\"}", "offers");
     assert_bad("{\"offers\": [\"rnd\"]}", "offers[0]");
     assert_bad("{\"offers\": [{\"sectors\": [\"C\"]}]}", "offers[0].type");
