@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include "docmeta.h"
 #include "log.h"
 #include "postings.h"
 #include "proto.h"
@@ -113,6 +114,8 @@ struct index {
     struct store *st;
     uint16_t gen; /* distinguishes this index in the per-thread caches (qctx_open) */
     MDB_dbi docs, ids, meta;
+    MDB_dbi dmdb; /* "ix_dmeta": docid -> struct match_meta, loaded into dm at open */
+    struct dmeta dm;
     struct postings post;
     struct dict dict;
     struct pbuf buf;
@@ -668,6 +671,32 @@ static void pbuf_rollback(uint64_t mark, void *user)
     ix->dict_checked = false;
 }
 
+/* The docs' meta follows the transactions (docmeta.h): staged, undone, published or dropped. */
+static void dm_begin(void *user)
+{
+    dmeta_discard(&((struct index *)user)->dm);
+}
+
+static uint64_t dm_savepoint(void *user)
+{
+    return dmeta_mark(&((struct index *)user)->dm);
+}
+
+static void dm_rollback(uint64_t mark, void *user)
+{
+    dmeta_truncate(&((struct index *)user)->dm, (size_t)mark);
+}
+
+static void dm_end(bool committed, void *user)
+{
+    struct index *ix = user;
+
+    if (committed)
+        dmeta_publish(&ix->dm);
+    else
+        dmeta_discard(&ix->dm);
+}
+
 /*
  * Before reading postings in a write transaction: apply the pending ops in t (maybe nested).
  * They are applied from a sorted copy so that a rollback finds the buffer in arrival order.
@@ -756,6 +785,31 @@ static void stats_add(struct index_stats *s, const struct match_doc *d, int sign
     }
 }
 
+/* docid's meta: in "ix_dmeta" now, in memory once the transaction commits (docmeta.h). */
+static int meta_put(struct index *ix, struct store_txn *t, uint32_t docid,
+                    const struct match_doc *d, bool fresh)
+{
+    struct match_meta m;
+    MDB_val k = {sizeof(docid), &docid}, v = {sizeof(m), &m};
+    int mrc;
+
+    match_doc_meta(d, &m);
+    mrc = mdb_put(store_txn_mdb(t), ix->dmdb, &k, &v, fresh ? MDB_APPEND : 0);
+    if (mrc == MDB_KEYEXIST && fresh)
+        mrc = mdb_put(store_txn_mdb(t), ix->dmdb, &k, &v, 0);
+    mrc = store_txn_check(t, mrc, "put doc meta");
+    return mrc ? mrc : dmeta_stage(&ix->dm, docid, &m);
+}
+
+static int meta_del(struct index *ix, struct store_txn *t, uint32_t docid)
+{
+    MDB_val k = {sizeof(docid), &docid};
+    int mrc = mdb_del(store_txn_mdb(t), ix->dmdb, &k, NULL);
+
+    mrc = store_txn_check(t, mrc == MDB_NOTFOUND ? 0 : mrc, "delete doc meta");
+    return mrc ? mrc : dmeta_stage(&ix->dm, docid, NULL);
+}
+
 /* Remove docid's postings, doc record and statistics (its id mapping stays). */
 static int unindex(struct index *ix, struct store_txn *t, uint32_t docid, struct index_stats *s)
 {
@@ -769,6 +823,8 @@ static int unindex(struct index *ix, struct store_txn *t, uint32_t docid, struct
     rc = post_doc(&p, d);
     if (rc == 0)
         rc = store_txn_check(t, mdb_del(store_txn_mdb(t), ix->docs, &k, NULL), "delete doc");
+    if (rc == 0)
+        rc = meta_del(ix, t, docid);
     if (rc == 0)
         stats_add(s, d, -1);
     match_doc_destroy(&d);
@@ -1204,6 +1260,8 @@ static int index_profile(struct index *ix, struct store_txn *t, const struct pro
         memcpy(o + head, db->body, db->len);
         rc = post_doc(&pst, d);
     }
+    if (rc == 0)
+        rc = meta_put(ix, t, docid, d, fresh);
 out:
     if (rc == 0)
         stats_add(s, d, +1);
@@ -1366,6 +1424,119 @@ static int build_all(struct index *ix, uint64_t total)
     return 0;
 }
 
+/* ---- the docs' meta at open ------------------------------------------------------------------ */
+
+/* "ix_dmeta" made again from the docs (a database from before it, or one that disagrees). */
+static int meta_rebuild(struct store_txn *t, void *arg)
+{
+    struct index *ix = arg;
+    MDB_txn *txn = store_txn_mdb(t);
+    MDB_cursor *cur = NULL;
+    MDB_val k, v;
+    int rc, mrc;
+
+    rc = store_txn_check(t, mdb_drop(txn, ix->dmdb, 0), "clear doc meta");
+    if (rc == 0)
+        rc = store_txn_check(t, mdb_cursor_open(txn, ix->docs, &cur), "open cursor");
+    for (mrc = rc ? MDB_NOTFOUND : mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && mrc == 0;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        struct match_doc *d = NULL;
+        struct match_meta m;
+        const char *blob;
+        size_t blob_len;
+        MDB_val mv = {sizeof(m), &m};
+
+        if (k.mv_size != sizeof(uint32_t))
+            continue;
+        rc = record_body(ix, t, &v, &blob, &blob_len, NULL, NULL);
+        if (rc == 0)
+            rc = match_doc_load(blob, blob_len, &d);
+        if (rc == SM_EBADREQ || rc == SM_ESTORE) {
+            /* Its queries fail loudly when they load it; here it just has no meta. */
+            log_warn("index: damaged doc record %u skipped", *(const uint32_t *)k.mv_data);
+            rc = 0;
+            continue;
+        }
+        if (rc)
+            break;
+        match_doc_meta(d, &m);
+        match_doc_destroy(&d);
+        rc = store_txn_check(t, mdb_put(txn, ix->dmdb, &k, &mv, MDB_APPEND), "put doc meta");
+    }
+    if (rc == 0 && mrc != MDB_NOTFOUND)
+        rc = store_txn_check(t, mrc, "scan docs");
+    mdb_cursor_close(cur);
+    return rc;
+}
+
+/* Entries of "ix_docs" and "ix_dmeta" in one snapshot. */
+static int meta_counts(struct index *ix, size_t *docs, size_t *metas)
+{
+    struct store_txn t;
+    MDB_stat a, b;
+    int rc;
+
+    store_read_init(ix->st, &t);
+    rc = store_read_begin(&t);
+    if (rc == 0) {
+        rc = store_txn_check(&t, mdb_stat(store_txn_mdb(&t), ix->docs, &a), "stat docs");
+        if (rc == 0)
+            rc = store_txn_check(&t, mdb_stat(store_txn_mdb(&t), ix->dmdb, &b), "stat doc meta");
+        store_read_end(&t);
+    }
+    store_read_release(&t);
+    *docs = rc ? 0 : a.ms_entries;
+    *metas = rc ? 0 : b.ms_entries;
+    return rc;
+}
+
+/* Fill the in-memory table from "ix_dmeta" (made first if it does not match the docs). */
+static int meta_load(struct index *ix)
+{
+    struct store_txn t;
+    MDB_cursor *cur = NULL;
+    MDB_val k, v;
+    size_t n_docs, n_metas, loaded = 0;
+    uint64_t start = sm_now_ms();
+    int rc = meta_counts(ix, &n_docs, &n_metas), mrc;
+
+    if (rc)
+        return rc;
+    if (n_docs != n_metas) {
+        log_info("index: making the meta of %zu docs (%zu found)", n_docs, n_metas);
+        rc = store_write(ix->st, meta_rebuild, ix);
+        if (rc)
+            return rc;
+        log_info("index: doc meta made in %.1f s", (double)(sm_now_ms() - start) / 1000.0);
+    }
+    store_read_init(ix->st, &t);
+    rc = store_read_begin(&t);
+    if (rc == 0)
+        rc = store_txn_check(&t, mdb_cursor_open(store_txn_mdb(&t), ix->dmdb, &cur), "open cursor");
+    for (mrc = rc ? MDB_NOTFOUND : mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && mrc == 0;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        struct match_meta m;
+        uint32_t docid;
+
+        if (k.mv_size != sizeof(docid) || v.mv_size != sizeof(m))
+            continue; /* not ours: the estimate goes without it */
+        memcpy(&docid, k.mv_data, sizeof(docid));
+        memcpy(&m, v.mv_data, sizeof(m));
+        rc = dmeta_set(&ix->dm, docid, &m);
+        loaded++;
+    }
+    if (rc == 0 && mrc != MDB_NOTFOUND)
+        rc = store_txn_check(&t, mrc, "scan doc meta");
+    if (cur)
+        mdb_cursor_close(cur);
+    store_read_end(&t);
+    store_read_release(&t);
+    if (rc == 0 && loaded >= 100000)
+        log_info("index: meta of %zu docs loaded in %.1f s", loaded,
+                 (double)(sm_now_ms() - start) / 1000.0);
+    return rc;
+}
+
 /* ---- open and close -------------------------------------------------------------------------- */
 
 /* Everything ix owns, helpers first (a prep in progress reads the dictionary). */
@@ -1379,6 +1550,7 @@ static void index_free(struct index *ix)
     free(ix->buf.hist);
     doc_bytes_release(&ix->wb);
     free(ix->dict.bytes);
+    dmeta_free(&ix->dm);
     if (ix->dict.stream)
         LZ4_freeStream(ix->dict.stream);
     pthread_mutex_destroy(&ix->dict.mu);
@@ -1390,7 +1562,7 @@ static int drop_all(struct store_txn *t, void *arg)
 {
     struct index *ix = arg;
     MDB_txn *txn = store_txn_mdb(t);
-    const MDB_dbi dbs[] = {ix->docs, ix->ids, ix->meta};
+    const MDB_dbi dbs[] = {ix->docs, ix->ids, ix->meta, ix->dmdb};
     MDB_dbi old;
     int mrc = mdb_dbi_open(txn, "ix_post", 0, &old), rc;
 
@@ -1447,6 +1619,8 @@ static int dbs_open(struct index *ix, struct store *st)
     if (rc == 0)
         rc = store_dbi_open(st, "ix_ids", 0, &ix->ids);
     if (rc == 0)
+        rc = store_dbi_open(st, "ix_dmeta", MDB_INTEGERKEY, &ix->dmdb);
+    if (rc == 0)
         rc = postings_open(&ix->post, st);
     return rc ? rc : store_dbi_open(st, "ix_meta", 0, &ix->meta);
 }
@@ -1489,9 +1663,19 @@ int index_open(struct index **out, struct store *st)
     if (rc == 0)
         rc = upgrade(ix);
     if (rc == 0)
-        rc =
-            store_add_batch_hook(st, &(struct store_batch_hook){pbuf_begin, pbuf_before_commit,
-                                                                pbuf_savepoint, pbuf_rollback, ix});
+        rc = dmeta_init(&ix->dm);
+    if (rc == 0)
+        rc = store_add_batch_hook(st, &(struct store_batch_hook){.begin = pbuf_begin,
+                                                                 .before_commit = pbuf_before_commit,
+                                                                 .savepoint = pbuf_savepoint,
+                                                                 .rollback = pbuf_rollback,
+                                                                 .user = ix});
+    if (rc == 0)
+        rc = store_add_batch_hook(st, &(struct store_batch_hook){.begin = dm_begin,
+                                                                 .savepoint = dm_savepoint,
+                                                                 .rollback = dm_rollback,
+                                                                 .end = dm_end,
+                                                                 .user = ix});
     if (rc)
         goto fail;
     store_read_init(st, &t);
@@ -1514,6 +1698,9 @@ int index_open(struct index **out, struct store *st)
         if (rc)
             goto fail;
     }
+    rc = meta_load(ix);
+    if (rc)
+        goto fail;
     ix->pool_on = pool_start(&ix->pool, ix) == 0;
     rc = store_add_hook(st, &(struct store_hook){.profile_changed = on_profile_changed,
                                                  .user = ix,

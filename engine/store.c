@@ -225,6 +225,13 @@ static int flush_meta(struct store_txn *t)
     return rc;
 }
 
+static void batch_end(struct store *st, bool committed)
+{
+    for (unsigned i = 0; i < st->n_batch_hooks; i++)
+        if (st->batch_hooks[i].end)
+            st->batch_hooks[i].end(committed, st->batch_hooks[i].user);
+}
+
 int store_write(struct store *st, store_write_fn fn, void *arg)
 {
     for (;;) {
@@ -254,11 +261,13 @@ int store_write(struct store *st, store_write_fn fn, void *arg)
             mrc = mdb_txn_commit(t.txn);
             t.txn = NULL;
             rc = store_txn_check(&t, mrc, "commit");
+            batch_end(st, mrc == 0);
             if (!t.map_full)
                 return rc;
-        }
-        if (t.txn)
+        } else {
             mdb_txn_abort(t.txn);
+            batch_end(st, false);
+        }
         if (!t.map_full)
             return rc;
         rc = grow(st);

@@ -70,6 +70,9 @@
  *   - savepoint(user) / rollback(mark, user): store_txn_nested takes a savepoint before running
  *     its fn and, when the nested txn is undone, rolls back to it, so the buffered writes of a
  *     failed request are dropped with its records. The mark is opaque to the store.
+ *   - end(committed, user): after the top-level txn committed (true) or was aborted (false; a
+ *     re-run after map growth begins again): for memory that must change only with what LMDB
+ *     holds (the index's per-doc meta, docmeta.h).
  * A module that reads its own buffered data during a write txn must apply (or consult) the
  * buffer first: LMDB does not see it until before_commit.
  */
@@ -221,6 +224,8 @@ struct store_batch_hook {
     uint64_t (*savepoint)(void *user);
     void (*rollback)(uint64_t mark, void *user);
     void *user;
+    /* After the top-level transaction: committed, or aborted (then maybe run again). */
+    void (*end)(bool committed, void *user);
 };
 /* Register batch hooks (copied). Returns 0 or -ENOSPC past STORE_HOOKS_MAX. */
 int store_add_batch_hook(struct store *st, const struct store_batch_hook *h);

@@ -176,6 +176,25 @@ static inline const char *match_term_str(const struct match_doc *d, const struct
     return (const char *)match_doc_at(d, t->str);
 }
 
+/*
+ * What the leads' first stage knows of a candidate without loading it (index.c keeps one per
+ * docid in memory): the profile-level inputs of the context score. 16 bytes, no padding holes.
+ */
+#define MATCH_META_LANGS 5
+struct match_meta {
+    char country[2];
+    uint8_t kind;    /* enum profile_kind */
+    uint8_t n_langs; /* of langs[], at most MATCH_META_LANGS */
+    uint8_t flags;   /* MATCH_META_* */
+    char langs[MATCH_META_LANGS][2];
+    uint8_t reserved;
+};
+#define MATCH_META_SET 1u        /* the entry describes a doc */
+#define MATCH_META_MORE_LANGS 2u /* the profile lists more languages than langs[] holds */
+
+/* d's meta: its country, kind and first MATCH_META_LANGS languages (sorted, as in d). */
+void match_doc_meta(const struct match_doc *d, struct match_meta *m);
+
 /* Index of term (bytes s, len, hash h = text_hash(s, len)) in a sorted vector, or -1. */
 int32_t match_terms_find(const struct match_doc *d, const struct match_term *v, uint32_t n,
                          uint64_t h, const char *s, size_t len);

@@ -91,9 +91,18 @@ static uint32_t df_now(struct fx *f, const char *term)
 /* ---- the store's hooks alone ----------------------------------------------------------------- */
 
 struct counts {
-    int begin, before_commit, savepoint, rollback;
+    int begin, before_commit, savepoint, rollback, committed, aborted;
     uint64_t next_mark, rolled_back_to;
 };
+
+static void c_end(bool committed, void *u)
+{
+    struct counts *c = u;
+    if (committed)
+        c->committed++;
+    else
+        c->aborted++;
+}
 
 static void c_begin(void *u)
 {
@@ -148,7 +157,7 @@ static void test_batch_hooks_run_once_per_attempt_and_roll_back_failed_requests(
     assert_int_equal(store_open(&f->st, f->dir, &o), 0);
     assert_int_equal(
         store_add_batch_hook(f->st, &(struct store_batch_hook){c_begin, c_before_commit,
-                                                               c_savepoint, c_rollback, &c}),
+                                                               c_savepoint, c_rollback, &c, c_end}),
         0);
     assert_int_equal(store_write(f->st, three_requests, NULL), 0);
     assert_int_equal(c.begin, 1);
@@ -156,10 +165,14 @@ static void test_batch_hooks_run_once_per_attempt_and_roll_back_failed_requests(
     assert_int_equal(c.savepoint, 3);
     assert_int_equal(c.rollback, 1);
     assert_int_equal(c.rolled_back_to, 8); /* the mark taken before the failed request */
-    /* A write that fails is not committed: no before_commit. */
+    assert_int_equal(c.committed, 1);
+    assert_int_equal(c.aborted, 0);
+    /* A write that fails is not committed: no before_commit, and end says it was aborted. */
     assert_int_equal(store_write(f->st, nested_fail, NULL), SM_EINVAL);
     assert_int_equal(c.begin, 2);
     assert_int_equal(c.before_commit, 1);
+    assert_int_equal(c.committed, 1);
+    assert_int_equal(c.aborted, 1);
 }
 
 /* ---- the index's buffered postings ----------------------------------------------------------- */
