@@ -44,6 +44,14 @@ bool dmeta_get(const struct dmeta *t, uint32_t docid, struct match_meta *out)
     return (out->flags & MATCH_META_SET) != 0;
 }
 
+void dmeta_prefetch(const struct dmeta *t, uint32_t docid)
+{
+    const uint64_t *c = __atomic_load_n(&t->chunks[docid >> DMETA_CHUNK_BITS], __ATOMIC_ACQUIRE);
+
+    if (c)
+        __builtin_prefetch(c + 2 * (docid & (DMETA_CHUNK - 1)));
+}
+
 /* docid's entry, its chunk made if need be; NULL on -ENOMEM. */
 static uint64_t *entry(struct dmeta *t, uint32_t docid)
 {

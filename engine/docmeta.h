@@ -44,6 +44,9 @@ void dmeta_free(struct dmeta *t);
 /* Readers: docid's meta into *out; false (and *out zeroed) when none is published. */
 bool dmeta_get(const struct dmeta *t, uint32_t docid, struct match_meta *out);
 
+/* Readers: start loading docid's entry into the cache (a dmeta_get to come). */
+void dmeta_prefetch(const struct dmeta *t, uint32_t docid);
+
 /* Set docid's entry at once (m NULL: clear it): the open-time load, before any reader. */
 int dmeta_set(struct dmeta *t, uint32_t docid, const struct match_meta *m);
 

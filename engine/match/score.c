@@ -459,105 +459,35 @@ static double language_meta(const struct match_doc *a, const struct match_meta *
         for (uint32_t j = 0; j < b->n_langs; j++)
             if (memcmp(x[i].c, b->langs[j], 2) == 0)
                 return 1.0;
-    /* Languages past those kept may be shared: an estimate should not rule it out. */
     return b->flags & MATCH_META_MORE_LANGS ? 1.0 : 0.0;
 }
 
-/* Relevance from evidence, as pair_strength weighs it over the components the need has. */
-static double est_relevance(const struct score_params *prm, const struct score_ev *e,
-                            bool sectors, bool text, bool kw, double t_text, double t_kw)
+double score_context_estimate(const struct score_params *prm, const struct match_doc *a, int type,
+                              const struct match_meta *b)
 {
-    const struct score_weights *w = &prm->w;
-    double rel = 0, rel_w = 0;
-
-    if (sectors) {
-        rel += w->sector * SM_MIN((double)e->sector, 1.0);
-        rel_w += w->sector;
-    }
-    if (text) {
-        rel += w->text * t_text / (t_text + prm->text_half);
-        rel_w += w->text;
-    }
-    if (kw) {
-        rel += w->keywords * t_kw / (t_kw + prm->keywords_half);
-        rel_w += w->keywords;
-    }
-    return rel > 0 && rel_w > 0 ? rel / rel_w : 0;
-}
-
-static double est_strength(const struct score_params *prm, const struct match_doc *a,
-                           const struct score_slot *sl, const struct score_ev *e,
-                           const struct match_meta *b)
-{
-    const struct score_weights *w = &prm->w;
-    const struct match_item *it = match_doc_item(a, sl->item);
-    double rel, geo, kind, ctx, ctx_w = w->geo + w->language + w->kind;
-
-    if (sl->forward)
-        rel = est_relevance(prm, e, it->n_sectors, it->n_text, it->n_kw, e->text, e->kw);
-    else
-        rel = est_relevance(prm, e, true, true, true, (double)e->text + e->kw,
-                            (double)e->text + e->kw);
-    if (rel <= 0 || !b || ctx_w <= 0)
-        return rel;
-    /* The half of the geography that B's item targets is unknown: "anywhere". */
-    geo = (fit_value(fit(a, it, b->country)) + fit_value(SCORE_FIT_ANY)) / 2;
-    kind = sl->forward ? score_kind((enum coop_type)it->type, (enum profile_kind)a->kind,
-                                    (enum profile_kind)b->kind)
-                       : score_kind((enum coop_type)it->type, (enum profile_kind)b->kind,
-                                    (enum profile_kind)a->kind);
-    ctx = (w->geo * geo + w->language * language_meta(a, b) + w->kind * kind) / ctx_w;
-    return rel * (1.0 - w->context + w->context * ctx);
-}
-
-/* Noisy-or of the best three, as direction() combines its pairs. */
-static double est_combine(const struct score_params *prm, const double top[3], uint32_t n)
-{
-    double miss;
-
-    if (!n)
-        return 0;
-    miss = 1.0 - top[0];
-    for (uint32_t k = 1; k < 3 && k < n; k++)
-        miss *= 1.0 - prm->extra[k - 1] * top[k];
-    return 1.0 - miss;
-}
-
-static void est_keep(double top[3], uint32_t *n, double p)
-{
-    uint32_t k;
-
-    for (k = 0; k < *n && top[k] >= p; k++)
-        ;
-    if (k >= 3)
-        return;
-    if (*n == 3)
-        (*n)--;
-    memmove(&top[k + 1], &top[k], (*n - k) * sizeof(top[0]));
-    top[k] = p;
-    (*n)++;
-}
-
-double score_estimate(const struct score_params *prm, const struct match_doc *a,
-                      const struct score_slot *slots, const struct score_ev *ev, uint32_t n,
-                      const struct match_meta *b)
-{
-    double ab[3], ba[3], s_ab, s_ba;
-    uint32_t n_ab = 0, n_ba = 0;
+    const struct score_weights *w;
+    double best = -1, lang, ctx_w;
 
     if (!prm)
         prm = &score_default_params;
-    for (uint32_t i = 0; i < n; i++) {
-        double p = est_strength(prm, a, &slots[i], &ev[i], b);
+    w = &prm->w;
+    ctx_w = w->geo + w->language + w->kind;
+    if (ctx_w <= 0)
+        return 1.0;
+    lang = language_meta(a, b);
+    for (uint32_t i = a->n_offers; i < match_doc_n_items(a); i++) {
+        const struct match_item *it = match_doc_item(a, i);
+        double geo, kind, c;
 
-        if (p > 0)
-            est_keep(slots[i].forward ? ab : ba, slots[i].forward ? &n_ab : &n_ba, p);
+        if (type >= 0 && it->type != type)
+            continue;
+        geo = (fit_value(fit(a, it, b->country)) + fit_value(SCORE_FIT_ANY)) / 2;
+        kind = score_kind((enum coop_type)it->type, (enum profile_kind)a->kind,
+                          (enum profile_kind)b->kind);
+        c = (w->geo * geo + w->language * lang + w->kind * kind) / ctx_w;
+        best = c > best ? c : best;
     }
-    s_ab = est_combine(prm, ab, n_ab);
-    s_ba = est_combine(prm, ba, n_ba);
-    if (s_ab <= 0 && !(prm->inbound && s_ba > 0))
-        return 0;
-    return (s_ab + prm->lambda * s_ba) / (1.0 + prm->lambda);
+    return best < 0 ? 1.0 : best;
 }
 
 static int id_cmp(const struct match_doc *x, const struct match_doc *y)

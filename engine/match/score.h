@@ -168,31 +168,14 @@ bool score_pair(const struct score_params *prm, const struct score_corpus *c,
                 struct score_explain *ex);
 
 /*
- * The leads' first stage: an estimate of score_pair from what the postings and the candidate's
- * meta tell, without B's doc. Evidence per item of A (a "slot"), summed over the postings that
- * A's item finds B in (B's items of its type, on the side it pairs with):
- *   sector   the ISIC level weight of the deepest prefix B shares (the prefix keys carry
- *            what each level adds to the one above; several codes may sum past 1: clamped);
- *   text, kw the idf of the item's text (keyword) terms that B's items hold.
- * A need of A (forward) becomes a pair strength like pair_strength's with each BM25 sum taken
- * as its idf sum (B's term frequencies and lengths are unknown); its geography counts B's
- * country against the need's targets and takes B's own targets as "anywhere". An offer of A
- * (B needs it) is the same seen from B's unknown need: its terms count for text and keywords
- * both, and A's targets are checked against B's country. Language and kind come from b (NULL:
- * unknown, context 1). The directions combine as in score_pair. Measured against the exact
- * scores of 150 queries' 3,000 best candidates at 1M profiles, the 100 best by this estimate
- * hold 98.8 % of the exact top 10 (docs/matching.md).
+ * The leads' first stage (index.c): an estimate, from B's meta alone, of the context C that
+ * score_pair multiplies into a pair's strength, taken as the best over A's needs (of cooperation
+ * type `type`, or all of them when type < 0): geography with B's country against the need's
+ * target countries and B's own targets unknown (taken as "anywhere"), the languages (a language
+ * past those b keeps counts as shared), the kinds. In [0,1]; 1 when a has no such need.
  */
-struct score_ev {
-    float sector, text, kw;
-};
-struct score_slot {
-    uint32_t item; /* A's item */
-    bool forward;  /* a need of A (A->B); else an offer of A that B may need (B->A) */
-};
-double score_estimate(const struct score_params *prm, const struct match_doc *a,
-                      const struct score_slot *slots, const struct score_ev *ev, uint32_t n,
-                      const struct match_meta *b);
+double score_context_estimate(const struct score_params *prm, const struct match_doc *a, int type,
+                              const struct match_meta *b);
 
 /* Ranking order: score descending, then id ascending (bytewise). For qsort: score_lead_qcmp. */
 int score_lead_cmp(const struct score_lead *x, const struct score_lead *y);
