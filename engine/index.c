@@ -2363,6 +2363,17 @@ static uint32_t docid_of(struct index *ix, struct store_txn *t, const char *id, 
     return docid;
 }
 
+int index_doc_meta(struct index *ix, struct store_txn *t, const char *id, size_t id_len,
+                   struct match_meta *out)
+{
+    int rc;
+    uint32_t docid = docid_of(ix, t, id, id_len, &rc);
+
+    if (rc)
+        return rc;
+    return dmeta_get(&ix->dm, docid, out) ? 0 : SM_ENOTFOUND;
+}
+
 /* ---- leads ----------------------------------------------------------------------------------- */
 
 void index_filters_init(struct index_filters *f)

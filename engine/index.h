@@ -86,6 +86,12 @@ void index_close(struct index **ix);
 /* This thread's analyser (created on first call; NULL on out of memory). */
 struct text_analyzer *index_analyzer(void);
 
+/*
+ * The meta the leads' first stage reads for profile id (its docid as t sees it), as published:
+ * 0, SM_ENOTFOUND (no such profile, or no meta published for it), SM_ESTORE.
+ */
+int index_doc_meta(struct index *ix, struct store_txn *t, const char *id, size_t id_len,
+                   struct match_meta *out);
 /* Corpus statistics as seen by t. 0 or SM_ESTORE. */
 int index_stats(struct index *ix, struct store_txn *t, struct index_stats *out);
 /* Document frequency of an analysed term (e.g. "stationeri", "kw:gel pen") as seen by t. */

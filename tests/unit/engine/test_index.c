@@ -371,10 +371,98 @@ static void test_index_builds_itself_over_existing_profiles(void **state)
     assert_int_equal(index_postings(f->ix, t, 'T', COOP_FRANCHISE, 0, "franchis", 8), 1);
 }
 
+static void assert_meta(struct fx *f, const char *id, const char *country, int kind)
+{
+    struct match_meta m;
+    int rc = index_doc_meta(f->ix, snap(f), id, strlen(id), &m);
+
+    if (!country) {
+        assert_int_equal(rc, SM_ENOTFOUND);
+        return;
+    }
+    assert_int_equal(rc, 0);
+    assert_memory_equal(m.country, country, 2);
+    assert_int_equal(m.kind, kind);
+}
+
+static void reopen(struct fx *f)
+{
+    struct store_options o = {.no_sync = true};
+
+    end_read(f);
+    index_close(&f->ix);
+    store_close(&f->st);
+    assert_int_equal(store_open(&f->st, f->dir, &o), 0);
+    assert_int_equal(index_open(&f->ix, f->st), 0);
+}
+
+/* Empty "ix_dmeta" and leave one record of another format in it (an older engine's). */
+static int damage_meta(struct store_txn *t, void *arg)
+{
+    MDB_dbi dbi;
+    uint32_t docid = 1;
+    char junk[5] = "junk";
+    MDB_val k = {sizeof(docid), &docid}, v = {sizeof(junk), junk};
+
+    (void)arg;
+    assert_int_equal(mdb_dbi_open(store_txn_mdb(t), "ix_dmeta", MDB_INTEGERKEY, &dbi), 0);
+    assert_int_equal(mdb_drop(store_txn_mdb(t), dbi, 0), 0);
+    assert_int_equal(mdb_put(store_txn_mdb(t), dbi, &k, &v, 0), 0);
+    return 0;
+}
+
+static int put_then_fail(struct store_txn *t, void *arg)
+{
+    return put_json(t, arg) ? SM_ESTORE : SM_EINVAL;
+}
+
+static int failing_request(struct store_txn *t, void *arg)
+{
+    assert_int_equal(store_txn_nested(t, put_then_fail, arg), SM_EINVAL);
+    return 0;
+}
+
+/*
+ * The leads' first stage reads each doc's meta from memory: it follows puts, updates and
+ * deletes once committed, not a request that was undone, and survives a restart; a database
+ * whose "ix_dmeta" is missing or of another format gets it made again from the docs at open.
+ */
+static void test_index_doc_meta_follows_commits_and_restarts(void **state)
+{
+    struct fx *f = *state;
+    char *b_fr = tu_profile_json("b", "{\"country\": \"FR\", \"kind\": \"foreign\"}");
+
+    put(f, prof_a);
+    put(f, prof_b);
+    assert_meta(f, "a", "CN", KIND_SME);
+    assert_meta(f, "b", "DE", KIND_LARGE);
+    assert_meta(f, "zz", NULL, 0);
+    put(f, b_fr);
+    assert_meta(f, "b", "FR", KIND_FOREIGN);
+    /* A request that writes b back to DE and then fails changes nothing. */
+    end_read(f);
+    assert_int_equal(store_write(f->st, failing_request, (void *)prof_b), 0);
+    assert_meta(f, "b", "FR", KIND_FOREIGN);
+    del(f, "a");
+    assert_meta(f, "a", NULL, 0);
+    reopen(f);
+    assert_meta(f, "b", "FR", KIND_FOREIGN);
+    assert_meta(f, "a", NULL, 0);
+    end_read(f);
+    assert_int_equal(store_write(f->st, damage_meta, NULL), 0);
+    reopen(f);
+    assert_meta(f, "b", "FR", KIND_FOREIGN);
+    put(f, prof_c);
+    assert_meta(f, "c", "CN", KIND_SME);
+    free(b_fr);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_index_add_writes_postings_and_corpus_stats, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_index_doc_meta_follows_commits_and_restarts, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_index_update_replaces_postings_and_keeps_docid, setup,
                                         teardown),

@@ -179,6 +179,67 @@ static void test_kind_prefers_sme_with_large_or_foreign(void **state)
     assert_true(score_kind(COOP_SERVICES, KIND__COUNT, KIND_SME) == 0.0);
 }
 
+/*
+ * The leads' first stage: a doc's meta keeps what the context needs, and the estimate from it
+ * is the context score_pair computes, with B's own target countries taken as "anywhere".
+ */
+static void test_context_estimate_from_meta_matches_the_pair_context(void **state)
+{
+    static const struct fx_profile a = {
+        .id = "a",
+        .kind = KIND_SME,
+        .country = "CN",
+        .langs = {"zh", "en"},
+        .needs = {{COOP_DISTRIBUTION, "x", .countries = {"DE"}},
+                  {COOP_OUTSOURCING, "y", .countries = {"US"}}}};
+    static const struct fx_profile b = {.id = "b",
+                                        .kind = KIND_LARGE,
+                                        .country = "DE",
+                                        .langs = {"en", "de"},
+                                        .offers = {{COOP_DISTRIBUTION, "x"}}};
+    static const struct fx_profile many = {
+        .id = "c", .kind = KIND_FOREIGN, .country = "FR", .langs = {"fr", "es", "it", "pt", "nl"}};
+    struct match_doc *da = doc(&a), *db = doc(&b), *dm = doc(&many);
+    struct match_meta m;
+    double geo, kind, lang;
+
+    (void)state;
+    match_doc_meta(db, &m);
+    assert_true(m.flags & MATCH_META_SET);
+    assert_memory_equal(m.country, "DE", 2);
+    assert_int_equal(m.kind, KIND_LARGE);
+    assert_int_equal(m.n_langs, 2);
+    /* The distribution need lists DE: geo (1 + 0.5) / 2; English shared; SME needs, large. */
+    geo = (1.0 + 0.5) / 2, lang = 1.0, kind = score_kind(COOP_DISTRIBUTION, KIND_SME, KIND_LARGE);
+    assert_true(fabs(score_context_estimate(NULL, da, COOP_DISTRIBUTION, &m) -
+                     (0.5 * geo + 0.25 * lang + 0.25 * kind)) < 1e-12);
+    /* It is the context of the real pair, B's offer targeting anywhere. */
+    assert_true(fabs(score_geo(da, match_doc_item(da, 0), db, match_doc_item(db, 0), NULL, NULL) -
+                     geo) < 1e-12);
+    /* Without a type, the best need counts; the outsourcing need (US only) is worse here. */
+    assert_true(score_context_estimate(NULL, da, -1, &m) ==
+                score_context_estimate(NULL, da, COOP_DISTRIBUTION, &m));
+    assert_true(score_context_estimate(NULL, da, COOP_OUTSOURCING, &m) <
+                score_context_estimate(NULL, da, COOP_DISTRIBUTION, &m));
+    /* No need of the type: nothing to lower, 1. */
+    assert_true(score_context_estimate(NULL, da, COOP_FRANCHISE, &m) == 1.0);
+    /* More languages than the meta keeps: a language past them may be shared. */
+    match_doc_meta(dm, &m);
+    assert_int_equal(m.n_langs, 5);
+    assert_false(m.flags & MATCH_META_MORE_LANGS);
+    assert_true(score_context_estimate(NULL, da, COOP_DISTRIBUTION, &m) <
+                score_context_estimate(NULL, da, COOP_DISTRIBUTION, &(struct match_meta){
+                                                                        .country = "FR",
+                                                                        .kind = KIND_FOREIGN,
+                                                                        .flags = MATCH_META_SET |
+                                                                                 MATCH_META_MORE_LANGS,
+                                                                        .n_langs = 1,
+                                                                        .langs = {"fr"}}));
+    match_doc_destroy(&da);
+    match_doc_destroy(&db);
+    match_doc_destroy(&dm);
+}
+
 static void test_idf_is_higher_for_rare_terms(void **state)
 {
     static struct fx_df table[] = {{"pen", 3}, {"product", 800}, {"huge", 5000}, {NULL, 0}};
@@ -827,6 +888,7 @@ int main(void)
         cmocka_unit_test(test_geo_scores_target_countries_both_ways),
         cmocka_unit_test(test_language_needs_one_shared_language),
         cmocka_unit_test(test_kind_prefers_sme_with_large_or_foreign),
+        cmocka_unit_test(test_context_estimate_from_meta_matches_the_pair_context),
         cmocka_unit_test(test_idf_is_higher_for_rare_terms),
         cmocka_unit_test(test_need_matches_offer_of_same_type_only),
         cmocka_unit_test(test_symmetric_types_match_need_to_need_both_ways),
