@@ -2155,18 +2155,15 @@ static uint32_t rank_chunk(struct cand *v, uint32_t from, uint32_t n, uint32_t w
 }
 
 /*
- * The leads' first stage: what a candidate B is worth before it is loaded. The postings' weights
- * of both directions, each saturated as the score's text and keyword parts are (a sum of shared
- * terms grows without bound, the score does not), times the context score_pair multiplies in,
- * estimated from B's meta (docmeta.h). Measured against exhaustive scoring at 1M profiles, the
- * 100 best by this hold 58 % of the exact top 10, where the 200 best by the weights' plain sum
- * held 44 % (docs/matching.md, "Candidates").
+ * The leads' first stage: what a candidate B is worth before it is loaded. The postings'
+ * weights of both directions (the bound of step 3, docs/matching.md §10) times the context
+ * score_pair will multiply into B's pairs, estimated from B's meta (docmeta.h): a partner in
+ * the wrong country, of the wrong kind, with no common language loses up to half its strength
+ * in the score, and now in the ranking that picks which candidates are scored. With it a pool
+ * of 100 does what 200 did without it, for half the doc loads (docs/matching.md, "Candidates").
  */
-#define EST_HALF_AB 10.0 /* A->B weight giving a half: a division-level sector match is 24 */
-#define EST_HALF_BA 5.0  /* B->A: already weighed by lambda */
-#define EST_BA 0.5       /* the B->A part's share, as lambda's in the score */
-#define EST_CACHE 256    /* contexts kept per query, by meta: candidates share a few dozen */
-#define EST_AHEAD 8      /* meta entries prefetched ahead: the table is 16 MiB at 1M docs */
+#define EST_CACHE 256 /* contexts kept per query, by meta: candidates share a few dozen */
+#define EST_AHEAD 8   /* meta entries prefetched ahead: the table is 16 MiB at 1M docs */
 
 struct est_slot {
     struct match_meta m; /* flags 0: empty */
@@ -2201,7 +2198,7 @@ static void estimate(struct est *e, struct cand *v, uint32_t n)
     _Static_assert(EST_CACHE == 256, "the slot is the hash's top 8 bits");
     for (uint32_t i = 0; i < n; i++) {
         struct match_meta m;
-        double base = v[i].w / (v[i].w + EST_HALF_AB) + EST_BA * (v[i].wb / (v[i].wb + EST_HALF_BA));
+        double base = (double)v[i].w + v[i].wb;
 
         if (i + EST_AHEAD < n)
             dmeta_prefetch(e->dm, v[i + EST_AHEAD].docid);
