@@ -11,7 +11,9 @@
  *
  * A reader may see an entry published after its own snapshot began (a doc changed since): the
  * estimate it feeds only orders candidates before they are scored exactly from the snapshot's
- * docs, so a change costs at most a candidate's place in that order, never a wrong score.
+ * docs, so a change costs at most a candidate's place in that order, never a wrong score; and
+ * a filtered query may leave out a doc whose kind, country or language changed meanwhile (as
+ * a query a moment later would).
  *
  * The table is chunked (DMETA_CHUNK entries each, allocated on first use, freed at
  * dmeta_free): it grows without moving what readers read. Entries are two 64-bit words read

@@ -2192,19 +2192,54 @@ static float est_context(struct est *e, const struct match_meta *m)
     return sl->ctx;
 }
 
-/* Weigh v[0, n) (postings' weights in w and wb) by the leads' estimate. */
-static void estimate(struct est *e, struct cand *v, uint32_t n)
+/*
+ * Whether a doc with meta m may pass the filters that the meta decides (kind, country,
+ * language); load_pool checks every filter on the doc itself anyway. A language past those
+ * the meta keeps may be the one asked for: such a doc may pass.
+ */
+static bool meta_may_pass(const struct match_meta *m, const struct index_filters *f)
 {
+    if (f->kind >= 0 && m->kind != f->kind)
+        return false;
+    if (f->country[0] && memcmp(m->country, f->country, 2) != 0)
+        return false;
+    if (f->lang[0]) {
+        for (uint32_t i = 0; i < m->n_langs; i++)
+            if (memcmp(m->langs[i], f->lang, 2) == 0)
+                return true;
+        return (m->flags & MATCH_META_MORE_LANGS) != 0;
+    }
+    return true;
+}
+
+/*
+ * Weigh v[0, *n) (postings' weights in w and wb) by the leads' estimate, and drop the
+ * candidates whose meta fails f's kind, country or language: a filtered query then loads only
+ * docs that may pass, instead of up to LOADS_PER_POOL per doc kept.
+ */
+static void estimate(struct est *e, const struct index_filters *f, struct cand *v, uint32_t *n)
+{
+    bool filtered = f->kind >= 0 || f->country[0] || f->lang[0];
+    uint32_t o = 0;
+
     _Static_assert(EST_CACHE == 256, "the slot is the hash's top 8 bits");
-    for (uint32_t i = 0; i < n; i++) {
+    for (uint32_t i = 0; i < *n; i++) {
         struct match_meta m;
         double base = (double)v[i].w + v[i].wb;
 
-        if (i + EST_AHEAD < n)
+        if (i + EST_AHEAD < *n)
             dmeta_prefetch(e->dm, v[i + EST_AHEAD].docid);
         /* Without published meta (a doc newer than the table) the context counts as 1. */
-        v[i].w = (float)(dmeta_get(e->dm, v[i].docid, &m) ? base * est_context(e, &m) : base);
+        if (!dmeta_get(e->dm, v[i].docid, &m)) {
+            v[i].w = (float)base;
+        } else {
+            if (filtered && !meta_may_pass(&m, f))
+                continue;
+            v[i].w = (float)(base * est_context(e, &m));
+        }
+        v[o++] = v[i];
     }
+    *n = o;
 }
 
 static bool zone_eq(const char *z, size_t n, const char *want)
@@ -2504,7 +2539,7 @@ int index_leads(struct index *ix, struct store_txn *t, const char *id, size_t id
         est->type = f->type;
         est->dm = &ix->dm;
         memset(est->cache, 0, sizeof(est->cache));
-        estimate(est, cands, n_cands);
+        estimate(est, f, cands, &n_cands);
         rc = load_pool(q, cands, n_cands, pool_size(offset, limit), &doc_f, false, &ds);
     }
     if (rc)

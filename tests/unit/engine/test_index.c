@@ -457,12 +457,72 @@ static void test_index_doc_meta_follows_commits_and_restarts(void **state)
     free(b_fr);
 }
 
+#define CROWD 850 /* more than a pool's looks (100 x LOADS_PER_POOL 8) */
+
+/* CROWD French distributors that match A's need closely, then three German ones that match less. */
+static int put_crowd(struct store_txn *t, void *arg)
+{
+    char json[1024];
+    int rc = 0;
+
+    (void)arg;
+    for (int i = 0; rc == 0 && i < CROWD + 3; i++) {
+        bool de = i >= CROWD;
+
+        snprintf(json, sizeof(json),
+                 "{\"id\": \"%s-%04d\", \"kind\": \"large\", \"name\": \"Crowd %d\", "
+                 "\"country\": \"%s\", \"languages\": [\"en\"], \"sectors\": [\"G4649\"], "
+                 "\"offers\": [{\"type\": \"distribution\", \"sectors\": [\"G4649\"], %s"
+                 "\"text\": \"%s\"}]}",
+                 de ? "de" : "fr", i, i, de ? "DE" : "FR",
+                 de ? "" : "\"keywords\": [\"stationery wholesale\"], ",
+                 de ? "stationery" : "stationery distributor wholesale school office");
+        rc = put_json(t, json);
+    }
+    return rc;
+}
+
+/*
+ * A country filter that most candidates fail: the candidates' meta drops them before any doc
+ * is loaded, so the few that pass are found even when hundreds of better ones come first (a
+ * pool looks at no more than 800 docs).
+ */
+static void test_index_leads_filter_finds_few_behind_many(void **state)
+{
+    static const char qa[] =
+        "{\"id\": \"qa\", \"kind\": \"sme\", \"name\": \"Quill\", \"country\": \"CN\", "
+        "\"languages\": [\"en\"], \"sectors\": [\"C3290\"], "
+        "\"needs\": [{\"type\": \"distribution\", \"sectors\": [\"G4649\"], \"keywords\": "
+        "[\"stationery wholesale\"], \"text\": \"stationery distributor wholesale school "
+        "office\"}]}";
+    struct fx *f = *state;
+    struct index_filters flt;
+    struct index_leads r;
+
+    put(f, qa);
+    end_read(f);
+    assert_int_equal(store_write(f->st, put_crowd, NULL), 0);
+    index_filters_init(&flt);
+    assert_int_equal(index_leads(f->ix, snap(f), "qa", 2, &flt, 0, 10, false, &r), 0);
+    assert_int_equal(r.n, 10);
+    assert_memory_equal(match_doc_id(r.v[0].b), "fr-", 3); /* the French match better */
+    index_leads_release(&r);
+    memcpy(flt.country, "DE", 3);
+    assert_int_equal(index_leads(f->ix, snap(f), "qa", 2, &flt, 0, 10, false, &r), 0);
+    assert_int_equal(r.n, 3);
+    for (uint32_t i = 0; i < r.n; i++)
+        assert_memory_equal(match_doc_id(r.v[i].b), "de-", 3);
+    index_leads_release(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_index_add_writes_postings_and_corpus_stats, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_index_doc_meta_follows_commits_and_restarts, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_index_leads_filter_finds_few_behind_many, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_index_update_replaces_postings_and_keeps_docid, setup,
                                         teardown),
