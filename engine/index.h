@@ -127,8 +127,10 @@ void index_leads_release(struct index_leads *r);
 
 /*
  * Leads of profile id (read txn t): candidates from the postings of A's needs (bounded work:
- * rarest keys first, a budget of postings read), then score_pair on the best few hundred,
- * filters, ranking (score desc, id asc) and the page [offset, offset + limit). The lead's
+ * rarest keys first, a budget of postings read), weighed with an estimate of their context
+ * from the docs' in-memory meta (which also drops those failing the kind, country and
+ * language filters), then score_pair on the best 100 or so, the other filters, ranking (score
+ * desc, id asc) and the page [offset, offset + limit). The lead's
  * "type" (its strongest pair where A needs) is what filters->type selects.
  * Returns 0 (r filled; release it), SM_ENOTFOUND (no such profile), SM_ESTORE, -ENOMEM.
  */
