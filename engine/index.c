@@ -2242,6 +2242,26 @@ static void estimate(struct est *e, const struct index_filters *f, struct cand *
     *n = o;
 }
 
+/* Search: drop the candidates whose meta fails f's kind, country or language (as estimate does). */
+static void meta_filter(const struct dmeta *dm, const struct index_filters *f, struct cand *v,
+                        uint32_t *n)
+{
+    uint32_t o = 0;
+
+    if (f->kind < 0 && !f->country[0] && !f->lang[0])
+        return;
+    for (uint32_t i = 0; i < *n; i++) {
+        struct match_meta m;
+
+        if (i + EST_AHEAD < *n)
+            dmeta_prefetch(dm, v[i + EST_AHEAD].docid);
+        if (dmeta_get(dm, v[i].docid, &m) && !meta_may_pass(&m, f))
+            continue;
+        v[o++] = v[i];
+    }
+    *n = o;
+}
+
 static bool zone_eq(const char *z, size_t n, const char *want)
 {
     size_t wn = strlen(want);
@@ -2643,9 +2663,11 @@ int index_search(struct index *ix, struct store_txn *t, const char *text, size_t
     rc = accumulate(q, &keys, &acc);
     if (rc == 0)
         rc = candidates(&acc, 0, &cands, &n_cands);
-    if (rc == 0)
+    if (rc == 0) {
+        meta_filter(&ix->dm, f, cands, &n_cands);
         rc = load_pool(q, cands, n_cands, pool_size_min(offset, limit, SEARCH_POOL_MIN), f, true,
                        &ds);
+    }
     if (rc)
         goto out;
     r->candidates = ds.n;

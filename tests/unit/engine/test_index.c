@@ -485,7 +485,7 @@ static int put_crowd(struct store_txn *t, void *arg)
 /*
  * A country filter that most candidates fail: the candidates' meta drops them before any doc
  * is loaded, so the few that pass are found even when hundreds of better ones come first (a
- * pool looks at no more than 800 docs).
+ * leads pool looks at no more than 800 docs, a search pool at 400), for leads and search.
  */
 static void test_index_leads_filter_finds_few_behind_many(void **state)
 {
@@ -513,6 +513,24 @@ static void test_index_leads_filter_finds_few_behind_many(void **state)
     for (uint32_t i = 0; i < r.n; i++)
         assert_memory_equal(match_doc_id(r.v[i].b), "de-", 3);
     index_leads_release(&r);
+    /* Search too: a pool of 50 looks at 400 docs at most. */
+    {
+        static const char text[] = "stationery distributor wholesale school office";
+        struct index_hits h;
+
+        index_filters_init(&flt);
+        assert_int_equal(index_search(f->ix, snap(f), text, strlen(text), &flt, 0, 10, &h), 0);
+        assert_int_equal(h.n, 10);
+        for (uint32_t i = 0; i < h.n; i++) /* the German match less: none in the top 10 */
+            assert_memory_not_equal(match_doc_id(h.v[i].d), "de-", 3);
+        index_hits_release(&h);
+        memcpy(flt.country, "DE", 3);
+        assert_int_equal(index_search(f->ix, snap(f), text, strlen(text), &flt, 0, 10, &h), 0);
+        assert_int_equal(h.n, 3);
+        for (uint32_t i = 0; i < h.n; i++)
+            assert_memory_equal(match_doc_id(h.v[i].d), "de-", 3);
+        index_hits_release(&h);
+    }
 }
 
 int main(void)
