@@ -2173,7 +2173,6 @@ struct est_slot {
 struct est {
     const struct match_doc *a;
     int type;
-    const struct dmeta *dm;
     struct est_slot cache[EST_CACHE];
 };
 
@@ -2183,6 +2182,7 @@ static float est_context(struct est *e, const struct match_meta *m)
     uint64_t w[2];
     struct est_slot *sl;
 
+    _Static_assert(EST_CACHE == 256 && sizeof(w) == sizeof(*m), "slot: the hash's top 8 bits");
     memcpy(w, m, sizeof(w));
     sl = &e->cache[((w[0] ^ w[1]) * 0x9e3779b97f4a7c15ull) >> 56];
     if (sl->m.flags && memcmp(&sl->m, m, sizeof(*m)) == 0)
@@ -2205,7 +2205,7 @@ static bool meta_may_pass(const struct match_meta *m, const struct index_filters
         return false;
     if (f->lang[0]) {
         for (uint32_t i = 0; i < m->n_langs; i++)
-            if (memcmp(m->langs[i], f->lang, 2) == 0)
+            if (memcmp(m->langs[i].c, f->lang, 2) == 0)
                 return true;
         return (m->flags & MATCH_META_MORE_LANGS) != 0;
     }
@@ -2213,50 +2213,32 @@ static bool meta_may_pass(const struct match_meta *m, const struct index_filters
 }
 
 /*
- * Weigh v[0, *n) (postings' weights in w and wb) by the leads' estimate, and drop the
- * candidates whose meta fails f's kind, country or language: a filtered query then loads only
- * docs that may pass, instead of up to LOADS_PER_POOL per doc kept.
+ * Before any doc is loaded: drop the candidates v[0, *n) whose meta fails f's kind, country or
+ * language (a filtered query then loads only docs that may pass, instead of up to
+ * LOADS_PER_POOL per doc kept), and with e (leads) weigh the others by the leads' estimate:
+ * their postings' weights of both directions (w and wb) times their context. Search passes no
+ * e and keeps its weights.
  */
-static void estimate(struct est *e, const struct index_filters *f, struct cand *v, uint32_t *n)
+static void prefilter(const struct dmeta *dm, const struct index_filters *f, struct est *e,
+                      struct cand *v, uint32_t *n)
 {
     bool filtered = f->kind >= 0 || f->country[0] || f->lang[0];
     uint32_t o = 0;
 
-    _Static_assert(EST_CACHE == 256, "the slot is the hash's top 8 bits");
-    for (uint32_t i = 0; i < *n; i++) {
-        struct match_meta m;
-        double base = (double)v[i].w + v[i].wb;
-
-        if (i + EST_AHEAD < *n)
-            dmeta_prefetch(e->dm, v[i + EST_AHEAD].docid);
-        /* Without published meta (a doc newer than the table) the context counts as 1. */
-        if (!dmeta_get(e->dm, v[i].docid, &m)) {
-            v[i].w = (float)base;
-        } else {
-            if (filtered && !meta_may_pass(&m, f))
-                continue;
-            v[i].w = (float)(base * est_context(e, &m));
-        }
-        v[o++] = v[i];
-    }
-    *n = o;
-}
-
-/* Search: drop the candidates whose meta fails f's kind, country or language (as estimate does). */
-static void meta_filter(const struct dmeta *dm, const struct index_filters *f, struct cand *v,
-                        uint32_t *n)
-{
-    uint32_t o = 0;
-
-    if (f->kind < 0 && !f->country[0] && !f->lang[0])
+    if (!filtered && !e)
         return;
     for (uint32_t i = 0; i < *n; i++) {
         struct match_meta m;
+        bool known;
 
         if (i + EST_AHEAD < *n)
             dmeta_prefetch(dm, v[i + EST_AHEAD].docid);
-        if (dmeta_get(dm, v[i].docid, &m) && !meta_may_pass(&m, f))
+        known = dmeta_get(dm, v[i].docid, &m);
+        if (known && filtered && !meta_may_pass(&m, f))
             continue;
+        /* Without published meta (a doc newer than the table) the context counts as 1. */
+        if (e)
+            v[i].w = (float)(((double)v[i].w + v[i].wb) * (known ? est_context(e, &m) : 1.0));
         v[o++] = v[i];
     }
     *n = o;
@@ -2557,9 +2539,8 @@ int index_leads(struct index *ix, struct store_txn *t, const char *id, size_t id
         doc_f.type = -1; /* the lead's type is known only once scored */
         est->a = r->a;
         est->type = f->type;
-        est->dm = &ix->dm;
         memset(est->cache, 0, sizeof(est->cache));
-        estimate(est, f, cands, &n_cands);
+        prefilter(&ix->dm, f, est, cands, &n_cands);
         rc = load_pool(q, cands, n_cands, pool_size(offset, limit), &doc_f, false, &ds);
     }
     if (rc)
@@ -2664,7 +2645,7 @@ int index_search(struct index *ix, struct store_txn *t, const char *text, size_t
     if (rc == 0)
         rc = candidates(&acc, 0, &cands, &n_cands);
     if (rc == 0) {
-        meta_filter(&ix->dm, f, cands, &n_cands);
+        prefilter(&ix->dm, f, NULL, cands, &n_cands);
         rc = load_pool(q, cands, n_cands, pool_size_min(offset, limit, SEARCH_POOL_MIN), f, true,
                        &ds);
     }

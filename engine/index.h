@@ -13,6 +13,9 @@
  *              it is when 0;
  *   "ix_ids"   profile id -> docid (u32). Docids are compact numbers given in order of first
  *              indexing, kept on update, never reused after a delete;
+ *   "ix_dmeta" docid (u32, MDB_INTEGERKEY) -> struct match_meta (16 bytes: country, kind,
+ *              languages), loaded into memory at open (engine/docmeta.h) for the leads' first
+ *              stage; made again from "ix_docs" when its count or record size disagrees;
  *   "ix_tail", "ix_blk"  the posting lists (engine/postings.h: delta-coded blocks of docids,
  *              the newest in a tail record that also holds the list's count) under 12-byte keys:
  *                'T' type side 0 hash64   a term of an offer (side 0) or need (side 1) of type;

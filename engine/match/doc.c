@@ -529,7 +529,7 @@ void match_doc_meta(const struct match_doc *d, struct match_meta *m)
 {
     const struct match_cc *l = match_doc_langs(d);
 
-    _Static_assert(sizeof(struct match_meta) == 16, "two 64-bit words: index.c stores it so");
+    _Static_assert(sizeof(struct match_meta) == 16, "two 64-bit words: docmeta.c stores it so");
     memset(m, 0, sizeof(*m));
     memcpy(m->country, d->country, 2);
     m->kind = d->kind;
@@ -538,5 +538,5 @@ void match_doc_meta(const struct match_doc *d, struct match_meta *m)
     if (d->n_langs > MATCH_META_LANGS)
         m->flags |= MATCH_META_MORE_LANGS;
     for (uint32_t i = 0; i < m->n_langs; i++)
-        memcpy(m->langs[i], l[i].c, 2);
+        m->langs[i] = l[i];
 }

@@ -186,7 +186,7 @@ struct match_meta {
     uint8_t kind;    /* enum profile_kind */
     uint8_t n_langs; /* of langs[], at most MATCH_META_LANGS */
     uint8_t flags;   /* MATCH_META_* */
-    char langs[MATCH_META_LANGS][2];
+    struct match_cc langs[MATCH_META_LANGS]; /* sorted, as in the doc */
     uint8_t reserved;
 };
 #define MATCH_META_SET 1u        /* the entry describes a doc */

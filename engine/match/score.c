@@ -107,15 +107,15 @@ double score_geo(const struct match_doc *nd, const struct match_item *need,
     return (fit_value(f1) + fit_value(f2)) / 2;
 }
 
-double score_language(const struct match_doc *a, const struct match_doc *b)
+/* Two sorted language lists without duplicates: 1 if they share one, 0.5 if either is empty. */
+static double langs_score(const struct match_cc *x, uint32_t nx, const struct match_cc *y,
+                          uint32_t ny)
 {
-    const struct match_cc *x = match_doc_langs(a), *y = match_doc_langs(b);
     uint32_t i = 0, j = 0;
 
-    if (!a->n_langs || !b->n_langs)
+    if (!nx || !ny)
         return 0.5;
-    /* Both lists are sorted and free of duplicates. */
-    while (i < a->n_langs && j < b->n_langs) {
+    while (i < nx && j < ny) {
         int c = memcmp(x[i].c, y[j].c, 2);
         if (!c)
             return 1.0;
@@ -125,6 +125,11 @@ double score_language(const struct match_doc *a, const struct match_doc *b)
             j++;
     }
     return 0.0;
+}
+
+double score_language(const struct match_doc *a, const struct match_doc *b)
+{
+    return langs_score(match_doc_langs(a), a->n_langs, match_doc_langs(b), b->n_langs);
 }
 
 /*
@@ -449,17 +454,12 @@ bool score_pair(const struct score_params *prm, const struct score_corpus *c,
 
 /* ---- the leads' first stage ---- */
 
+/* score_language with B's first languages; one past them may be shared, so no 0 then. */
 static double language_meta(const struct match_doc *a, const struct match_meta *b)
 {
-    const struct match_cc *x = match_doc_langs(a);
+    double l = langs_score(match_doc_langs(a), a->n_langs, b->langs, b->n_langs);
 
-    if (!a->n_langs || !b->n_langs)
-        return 0.5;
-    for (uint32_t i = 0; i < a->n_langs; i++)
-        for (uint32_t j = 0; j < b->n_langs; j++)
-            if (memcmp(x[i].c, b->langs[j], 2) == 0)
-                return 1.0;
-    return b->flags & MATCH_META_MORE_LANGS ? 1.0 : 0.0;
+    return l == 0.0 && (b->flags & MATCH_META_MORE_LANGS) ? 1.0 : l;
 }
 
 double score_context_estimate(const struct score_params *prm, const struct match_doc *a, int type,

@@ -21,7 +21,7 @@ static struct match_meta meta(const char *country, uint8_t kind)
     m.kind = kind;
     m.flags = MATCH_META_SET;
     m.n_langs = 1;
-    memcpy(m.langs[0], "en", 2);
+    memcpy(m.langs[0].c, "en", 2);
     return m;
 }
 

@@ -396,18 +396,22 @@ static void reopen(struct fx *f)
     assert_int_equal(index_open(&f->ix, f->st), 0);
 }
 
-/* Empty "ix_dmeta" and leave one record of another format in it (an older engine's). */
+/*
+ * Empty "ix_dmeta" (a database from before it); with arg, then give each of the two docs left
+ * (docids 2 and 3) a record of another format (an older engine's): as many records as docs.
+ */
 static int damage_meta(struct store_txn *t, void *arg)
 {
     MDB_dbi dbi;
-    uint32_t docid = 1;
     char junk[5] = "junk";
-    MDB_val k = {sizeof(docid), &docid}, v = {sizeof(junk), junk};
 
-    (void)arg;
     assert_int_equal(mdb_dbi_open(store_txn_mdb(t), "ix_dmeta", MDB_INTEGERKEY, &dbi), 0);
     assert_int_equal(mdb_drop(store_txn_mdb(t), dbi, 0), 0);
-    assert_int_equal(mdb_put(store_txn_mdb(t), dbi, &k, &v, 0), 0);
+    for (uint32_t docid = 2; arg && docid <= 3; docid++) {
+        MDB_val k = {sizeof(docid), &docid}, v = {sizeof(junk), junk};
+
+        assert_int_equal(mdb_put(store_txn_mdb(t), dbi, &k, &v, 0), 0);
+    }
     return 0;
 }
 
@@ -422,6 +426,13 @@ static int failing_request(struct store_txn *t, void *arg)
     return 0;
 }
 
+/* A whole write that fails after its put: the top-level transaction is aborted. */
+static int failing_write(struct store_txn *t, void *arg)
+{
+    assert_int_equal(put_json(t, arg), 0);
+    return SM_EINVAL;
+}
+
 /*
  * The leads' first stage reads each doc's meta from memory: it follows puts, updates and
  * deletes once committed, not a request that was undone, and survives a restart; a database
@@ -431,6 +442,9 @@ static void test_index_doc_meta_follows_commits_and_restarts(void **state)
 {
     struct fx *f = *state;
     char *b_fr = tu_profile_json("b", "{\"country\": \"FR\", \"kind\": \"foreign\"}");
+    char *many = tu_profile_json(
+        "m", "{\"languages\": [\"pt\", \"es\", \"it\", \"en\", \"fr\", \"de\", \"zh\"]}");
+    struct match_meta m;
 
     put(f, prof_a);
     put(f, prof_b);
@@ -443,18 +457,33 @@ static void test_index_doc_meta_follows_commits_and_restarts(void **state)
     end_read(f);
     assert_int_equal(store_write(f->st, failing_request, (void *)prof_b), 0);
     assert_meta(f, "b", "FR", KIND_FOREIGN);
+    /* Nor does a whole write that is aborted. */
+    end_read(f);
+    assert_int_equal(store_write(f->st, failing_write, (void *)prof_b), SM_EINVAL);
+    assert_meta(f, "b", "FR", KIND_FOREIGN);
+    /* Seven languages: the meta keeps the first five in sorted order (de en es fr it), flagged. */
+    put(f, many);
+    assert_int_equal(index_doc_meta(f->ix, snap(f), "m", 1, &m), 0);
+    assert_int_equal(m.n_langs, MATCH_META_LANGS);
+    assert_true(m.flags & MATCH_META_MORE_LANGS);
+    assert_memory_equal(m.langs[0].c, "de", 2);
+    assert_memory_equal(m.langs[4].c, "it", 2);
     del(f, "a");
     assert_meta(f, "a", NULL, 0);
     reopen(f);
     assert_meta(f, "b", "FR", KIND_FOREIGN);
     assert_meta(f, "a", NULL, 0);
-    end_read(f);
-    assert_int_equal(store_write(f->st, damage_meta, NULL), 0);
-    reopen(f);
-    assert_meta(f, "b", "FR", KIND_FOREIGN);
+    for (int junk = 0; junk < 2; junk++) {
+        end_read(f);
+        assert_int_equal(store_write(f->st, damage_meta, junk ? "junk" : NULL), 0);
+        reopen(f);
+        assert_meta(f, "b", "FR", KIND_FOREIGN);
+        assert_meta(f, "m", "CN", KIND_SME);
+    }
     put(f, prof_c);
     assert_meta(f, "c", "CN", KIND_SME);
     free(b_fr);
+    free(many);
 }
 
 #define CROWD 850 /* more than a pool's looks (100 x LOADS_PER_POOL 8) */
