@@ -164,17 +164,22 @@ static void tls_init(void)
     pthread_key_create(&tls_dfc, free);
 }
 
-/* This thread's zeroed n x size block under key (calloc'ed on first use), or NULL. */
-static void *tls_calloc(pthread_key_t key, size_t n, size_t size)
+/*
+ * This thread's zeroed n x size block under *key (calloc'ed on first use), or NULL. The key is
+ * read only after tls_init ran: a key passed by value before it was 0, another library's (in an
+ * engine restarted on existing data no profile had been analysed, so the first leads query
+ * read a foreign per-thread pointer as its count cache and crashed).
+ */
+static void *tls_calloc(const pthread_key_t *key, size_t n, size_t size)
 {
     void *p;
 
     pthread_once(&tls_once, tls_init);
-    p = pthread_getspecific(key);
+    p = pthread_getspecific(*key);
     if (p)
         return p;
     p = calloc(n, size);
-    if (p && pthread_setspecific(key, p)) {
+    if (p && pthread_setspecific(*key, p)) {
         free(p);
         p = NULL;
     }
@@ -242,7 +247,7 @@ struct kc_slot {
 
 static struct kc_slot *kc_get(void)
 {
-    return tls_calloc(tls_kc, KC_SLOTS, sizeof(struct kc_slot));
+    return tls_calloc(&tls_kc, KC_SLOTS, sizeof(struct kc_slot));
 }
 
 /* This thread's document-frequency cache: see df_cb. */
@@ -258,7 +263,7 @@ struct dfc_slot {
 
 static struct dfc_slot *dfc_get(void)
 {
-    return tls_calloc(tls_dfc, DFC_SLOTS, sizeof(struct dfc_slot));
+    return tls_calloc(&tls_dfc, DFC_SLOTS, sizeof(struct dfc_slot));
 }
 
 struct text_analyzer *index_analyzer(void)
