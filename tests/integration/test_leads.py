@@ -300,6 +300,44 @@ def test_cli_leads_and_search():
     assert r.returncode == 2
 
 
+def test_filter_finds_few_partners_behind_many_better_ones():
+    """850 French distributors match Q's need better than 3 German ones. A leads page looks at
+    800 docs at most, a search page at 400: only the candidates' meta, checked before loading,
+    lets country=DE find the Germans. The same after kill -9 of the engine (the meta is stored
+    with the docs and loaded again). Runs last: the crowd would change the other tests' leads."""
+    q = P("q-cn-crowd", "sme", "Quill Stationery", "CN",
+          needs=[item("distribution", "stationery distributor wholesale school office",
+                      ["G4649"], ["stationery wholesale"])])
+    crowd = [P("fr-crowd-%03d" % i, "large", "Crowd %d" % i, "FR", sectors=["G4649"],
+               offers=[item("distribution", "stationery distributor wholesale school office",
+                            ["G4649"], ["stationery wholesale"])]) for i in range(850)]
+    crowd += [P("de-crowd-%d" % i, "large", "Deutsch %d" % i, "DE", sectors=["G4649"],
+                offers=[item("distribution", "stationery", ["G4649"])]) for i in range(3)]
+    lines = "\n".join(json.dumps(p) for p in [q] + crowd) + "\n"
+    st, _, body = cluster.request("POST", "/v1/profiles/import", lines.encode(),
+                                  {"Content-Type": "application/x-ndjson"})
+    assert st == 200 and body["stored"] == 854, body
+    german = {"de-crowd-0", "de-crowd-1", "de-crowd-2"}
+    for restarted in (False, True):
+        if restarted:
+            cluster.kill_engine()
+            harness.wait_for(lambda: get("/healthz")[0] == 503, 5, "engine seen down")
+            cluster.start_engine()
+            cluster.wait_healthy()
+        top = ids(leads("q-cn-crowd"))
+        assert len(top) == 10 and not german & set(top), top
+        # The German distributors of the fixed set (B, C) are leads of Q too.
+        for body in (leads("q-cn-crowd", country="DE"),
+                     leads("q-cn-crowd", country="DE", kind="large")):
+            assert german <= set(ids(body)), body
+            assert {x["country"] for x in body["leads"]} == {"DE"}, body
+        assert ids(leads("q-cn-crowd", country="DE", kind="sme")) == []
+        st, _, body = cluster.request("POST", "/v1/search", {
+            "text": "stationery distributor wholesale", "filters": {"country": "DE"}})
+        assert st == 200 and german <= set(ids(body, "results")), body
+        assert {x["country"] for x in body["results"]} == {"DE"}, body
+
+
 if __name__ == "__main__":
     setup()
     try:
@@ -313,6 +351,7 @@ if __name__ == "__main__":
                    test_search_ranks_right_profile_and_returns_terms,
                    test_engine_ops_over_pyzmq,
                    test_cli_leads_and_search,
-                   test_update_changes_leads_at_once_and_delete_removes])
+                   test_update_changes_leads_at_once_and_delete_removes,
+                   test_filter_finds_few_partners_behind_many_better_ones])
     finally:
         cluster.cleanup()
