@@ -27,6 +27,7 @@
 #define FRONT_BUDGET 256     /* client messages taken per poll round, for fairness */
 #define BATCH_BYTES ((size_t)64 << 20)
 #define HOUSEKEEPING_MS 60000
+#define WRITER_IDLE_MS 1000 /* no request for this long: the writer gives back batch buffers */
 #define DRAIN_MS 30000       /* on stop, wait this long at most for requests in flight */
 #define FRONT_LINGER_MS 1000 /* time to flush replies when closing */
 #define FRONT_SNDHWM 100000
@@ -581,12 +582,24 @@ static void process_batch(struct writer *w)
     w->n = 0;
 }
 
+/*
+ * Wait up to WRITER_IDLE_MS for a request; if none comes, tell the store its writer is idle.
+ * Called only after a batch, so an idle engine does not wake up every second.
+ */
+static void writer_wait(struct writer *w)
+{
+    zmq_pollitem_t it = {.socket = w->s->writer_in, .events = ZMQ_POLLIN};
+
+    if (zmq_poll(&it, 1, WRITER_IDLE_MS) == 0)
+        store_idle(w->s->cfg.store);
+}
+
 static void *writer_main(void *arg)
 {
     struct server *s = arg;
     unsigned max = s->cfg.batch_max;
     struct writer w = {.s = s};
-    bool stop = false;
+    bool stop = false, worked = false;
 
     ops_events_init(&w.ev);
     w.batch = calloc(max, sizeof(*w.batch));
@@ -603,6 +616,9 @@ static void *writer_main(void *arg)
         size_t bytes = 0;
         int flags = 0;
 
+        if (worked)
+            writer_wait(&w);
+        worked = false;
         /* Block for the first request, then take whatever else is queued: the group. */
         while (w.n < max && bytes < BATCH_BYTES) {
             struct frames *m = &w.batch[w.n];
@@ -625,8 +641,10 @@ static void *writer_main(void *arg)
             w.n++;
             flags = ZMQ_DONTWAIT;
         }
-        if (w.n)
+        if (w.n) {
             process_batch(&w);
+            worked = true;
+        }
     }
 out:
     if (w.outs)

@@ -232,6 +232,13 @@ static void batch_end(struct store *st, bool committed)
             st->batch_hooks[i].end(committed, st->batch_hooks[i].user);
 }
 
+void store_idle(struct store *st)
+{
+    for (unsigned i = 0; i < st->n_batch_hooks; i++)
+        if (st->batch_hooks[i].idle)
+            st->batch_hooks[i].idle(st->batch_hooks[i].user);
+}
+
 int store_write(struct store *st, store_write_fn fn, void *arg)
 {
     for (;;) {

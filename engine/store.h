@@ -226,9 +226,16 @@ struct store_batch_hook {
     void *user;
     /* After the top-level transaction: committed, or aborted (then maybe run again). */
     void (*end)(bool committed, void *user);
+    /* The writer has had no work for a while (store_idle): give back memory kept for batches. */
+    void (*idle)(void *user);
 };
 /* Register batch hooks (copied). Returns 0 or -ENOSPC past STORE_HOOKS_MAX. */
 int store_add_batch_hook(struct store *st, const struct store_batch_hook *h);
+/*
+ * Tell the hooks the writer is idle (the writer's thread, outside any transaction): buffers
+ * kept from one bulk batch to the next are freed until the next one.
+ */
+void store_idle(struct store *st);
 
 /* ---- profiles ---- */
 

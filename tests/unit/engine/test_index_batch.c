@@ -93,6 +93,7 @@ static uint32_t df_now(struct fx *f, const char *term)
 struct counts {
     int begin, before_commit, savepoint, rollback, committed, aborted;
     uint64_t next_mark, rolled_back_to;
+    unsigned idle;
 };
 
 static void c_end(bool committed, void *u)
@@ -102,6 +103,11 @@ static void c_end(bool committed, void *u)
         c->committed++;
     else
         c->aborted++;
+}
+
+static void c_idle(void *u)
+{
+    ((struct counts *)u)->idle++;
 }
 
 static void c_begin(void *u)
@@ -157,7 +163,8 @@ static void test_batch_hooks_run_once_per_attempt_and_roll_back_failed_requests(
     assert_int_equal(store_open(&f->st, f->dir, &o), 0);
     assert_int_equal(
         store_add_batch_hook(f->st, &(struct store_batch_hook){c_begin, c_before_commit,
-                                                               c_savepoint, c_rollback, &c, c_end}),
+                                                               c_savepoint, c_rollback, &c, c_end,
+                                                               c_idle}),
         0);
     assert_int_equal(store_write(f->st, three_requests, NULL), 0);
     assert_int_equal(c.begin, 1);
@@ -173,6 +180,11 @@ static void test_batch_hooks_run_once_per_attempt_and_roll_back_failed_requests(
     assert_int_equal(c.before_commit, 1);
     assert_int_equal(c.committed, 1);
     assert_int_equal(c.aborted, 1);
+    /* Idle is the writer's say-so, outside transactions: it runs each hook's idle, nothing else. */
+    assert_int_equal(c.idle, 0);
+    store_idle(f->st);
+    assert_int_equal(c.idle, 1);
+    assert_int_equal(c.begin, 2);
 }
 
 /* ---- the index's buffered postings ----------------------------------------------------------- */
@@ -603,6 +615,7 @@ static void test_index_a_prepared_bulk_import_posts_what_small_puts_post(void **
 
         assert_true(id == 0 || (id == 1 && docid > 2000));
     }
+    store_idle(f->st); /* the writer idles: buffers may go, the next write starts afresh */
     assert_int_equal(store_write(f->st, put_many, &(struct many){0, 1, false}), 0);
     assert_int_equal(record_dict(f, BULK_N + 1), 1);
     msgpack_sbuffer_destroy(&a);
