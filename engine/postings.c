@@ -363,6 +363,71 @@ static int apply_blocks(struct post_writer *w, const uint8_t key[POST_KEY_LEN],
     return rc;
 }
 
+/*
+ * The record at p (up to end, exactly): its size *n, its last docid, and where its gaps start.
+ * The checks of record_get, without writing the docids out. SM_ESTORE for a damaged record.
+ */
+static int record_last(const uint8_t *p, const uint8_t *end, uint32_t *n, uint32_t *last,
+                       const uint8_t **gaps)
+{
+    uint64_t sum = 0;
+    uint32_t m, v, zero = 0;
+
+    if (!varint_get(&p, end, &m) || m > POST_BLOCK)
+        return SM_ESTORE;
+    *gaps = p;
+    for (uint32_t i = 0; i < m; i++) {
+        if (p < end && *p < 0x80)
+            v = *p++;
+        else if (!varint_get(&p, end, &v))
+            return SM_ESTORE;
+        zero |= v == 0;
+        sum += v;
+    }
+    if (zero || sum > UINT32_MAX || p != end)
+        return SM_ESTORE;
+    *n = m;
+    *last = (uint32_t)sum;
+    return 0;
+}
+
+/*
+ * The common case of an import: ops that only add docids above every one in the list, and fit
+ * in its tail. Their gaps are appended to the tail's bytes as they are, where the general path
+ * decodes the tail, merges and encodes it again (at 1M, 9 % of the writer's CPU went to that).
+ * old is the tail's value, read in the map: copied before the put, which may move it. Returns
+ * 1 when this does not apply (nothing written; a damaged tail is the general path's to report),
+ * else 0 or an error.
+ */
+static int tail_append(struct post_writer *w, const uint8_t key[POST_KEY_LEN], const MDB_val *old,
+                       const struct post_op *ops, size_t n)
+{
+    const uint8_t *p = old->mv_data, *end = p + old->mv_size, *gaps;
+    uint8_t vb[TAIL_MAX];
+    uint32_t count, nt, last, prev;
+    MDB_val k = {POST_KEY_LEN, (void *)key}, v = {0, vb};
+
+    if (!varint_get(&p, end, &count) || record_last(p, end, &nt, &last, &gaps) || nt == 0 ||
+        nt > count || nt + n > POST_BLOCK || (uint64_t)count + n > UINT32_MAX)
+        return 1;
+    prev = last;
+    for (size_t i = 0; i < n; i++) {
+        if (ops[i].del || ops[i].docid <= prev)
+            return 1;
+        prev = ops[i].docid;
+    }
+    v.mv_size = varint_put(vb, count + (uint32_t)n);
+    v.mv_size += varint_put(vb + v.mv_size, nt + (uint32_t)n);
+    memcpy(vb + v.mv_size, gaps, (size_t)(end - gaps));
+    v.mv_size += (size_t)(end - gaps);
+    prev = last;
+    for (size_t i = 0; i < n; i++) {
+        v.mv_size += varint_put(vb + v.mv_size, ops[i].docid - prev);
+        prev = ops[i].docid;
+    }
+    return store_txn_check(w->t, mdb_cursor_put(w->tail, &k, &v, 0), "put posting tail");
+}
+
 int postings_apply(struct post_writer *w, const uint8_t key[POST_KEY_LEN],
                    const struct post_op *ops, size_t n)
 {
@@ -376,6 +441,8 @@ int postings_apply(struct post_writer *w, const uint8_t key[POST_KEY_LEN],
     if (n == 0)
         return 0;
     mrc = mdb_cursor_get(w->tail, &k, &v, MDB_SET_KEY);
+    if (mrc == 0 && (rc = tail_append(w, key, &v, ops, n)) != 1)
+        return rc;
     if (mrc == 0) {
         rc = tail_decode(&v, &count, tail, &nt);
         if (rc)

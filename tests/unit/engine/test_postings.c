@@ -375,36 +375,56 @@ static void test_postings_appends_seal_the_same_blocks_in_any_batching(void **st
     teardown((void **)&g);
 }
 
+struct raw {
+    struct fx *f;
+    const uint8_t *v;
+    size_t len;
+};
+
 static int put_raw(struct store_txn *t, void *arg)
 {
-    struct fx *f = arg;
-    uint8_t key[POST_KEY_LEN], bad[] = {9, 2, 5, 0}; /* count 9, two docids, the second gap 0 */
-    MDB_val k = {POST_KEY_LEN, key}, v = {sizeof(bad), bad};
+    struct raw *r = arg;
+    uint8_t key[POST_KEY_LEN];
+    MDB_val k = {POST_KEY_LEN, key}, v = {r->len, (void *)r->v};
 
     key_of(0, key);
-    return store_txn_check(t, mdb_put(store_txn_mdb(t), f->p.tail, &k, &v, 0), "put");
+    return store_txn_check(t, mdb_put(store_txn_mdb(t), r->f->p.tail, &k, &v, 0), "put");
 }
 
-/* A damaged record is an error to whoever reads or writes the list, not a crash. */
+/*
+ * A damaged record is an error to whoever reads or writes the list, not a crash: with an op
+ * below its docids (the general path) and above them (what the append path would take).
+ */
 static void test_postings_a_damaged_record_is_an_error(void **state)
 {
     struct fx *f = *state;
-    struct store_txn t;
-    struct post_reader r;
+    static const uint8_t zero_gap[] = {9, 2, 5, 0}; /* count 9, two docids, the second gap 0 */
+    static const uint8_t short_count[] = {1, 2, 5, 1}; /* count 1 for a tail of two docids */
+    static const uint8_t cut[] = {9, 3, 5, 1};          /* three docids, two gaps */
+    const struct raw bad[] = {{f, zero_gap, sizeof(zero_gap)},
+                              {f, short_count, sizeof(short_count)},
+                              {f, cut, sizeof(cut)}};
     struct post_iter *it = malloc(sizeof(*it));
     uint8_t key[POST_KEY_LEN];
-    struct post_op op = {1, 0};
-    struct batch b = {.f = f, .ops = {&op}, .n = {1}};
 
-    assert_int_equal(store_write(f->st, put_raw, f), 0);
     key_of(0, key);
-    store_read_init(f->st, &t);
-    assert_int_equal(store_read_begin(&t), 0);
-    assert_int_equal(post_reader_open(&r, &f->p, &t), 0);
-    assert_int_equal(post_iter_begin(it, &r, key), SM_ESTORE);
-    post_reader_close(&r);
-    store_read_release(&t);
-    assert_int_equal(store_write(f->st, apply_batch, &b), SM_ESTORE);
+    for (size_t i = 0; i < SM_ARRAY_SIZE(bad); i++) {
+        for (uint32_t docid = 1; docid <= 100; docid += 99) {
+            struct post_op op = {docid, 0};
+            struct batch b = {.f = f, .ops = {&op}, .n = {1}};
+            struct store_txn t;
+            struct post_reader r;
+
+            assert_int_equal(store_write(f->st, put_raw, (void *)&bad[i]), 0);
+            store_read_init(f->st, &t);
+            assert_int_equal(store_read_begin(&t), 0);
+            assert_int_equal(post_reader_open(&r, &f->p, &t), 0);
+            assert_int_equal(post_iter_begin(it, &r, key), SM_ESTORE);
+            post_reader_close(&r);
+            store_read_release(&t);
+            assert_int_equal(store_write(f->st, apply_batch, &b), SM_ESTORE);
+        }
+    }
     free(it);
 }
 
