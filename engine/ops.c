@@ -197,10 +197,43 @@ void ops_request_init(struct ops_request *r)
     msgpack_unpacked_init(&r->msg);
 }
 
+void ops_profiles_release(struct ops_profiles *p)
+{
+    for (uint32_t i = 0; p->ps && i < p->n; i++)
+        if (p->valid && p->valid[i])
+            profile_release(&p->ps[i]);
+    free(p->ps);
+    free(p->valid);
+    free(p->ok);
+    memset(p, 0, sizeof(*p));
+}
+
 void ops_request_release(struct ops_request *r)
 {
+    if (r->ahead) {
+        ops_profiles_release(r->ahead);
+        free(r->ahead);
+    }
     msgpack_unpacked_destroy(&r->msg);
     memset(r, 0, sizeof(*r));
+}
+
+int ops_request_prepare(struct ops_request *r, const struct ops_ctx *c)
+{
+    int rc;
+
+    if (r->rc || r->ahead || !r->def->prepare)
+        return 0;
+    r->ahead = calloc(1, sizeof(*r->ahead));
+    if (!r->ahead)
+        return -ENOMEM;
+    rc = r->def->prepare(c, r->req.body, r->ahead);
+    if (rc || !r->ahead->ps) {
+        ops_profiles_release(r->ahead);
+        free(r->ahead);
+        r->ahead = NULL;
+    }
+    return rc;
 }
 
 int ops_request_parse(struct ops_request *r, const struct ops_table *t, const void *buf, size_t len)
@@ -256,10 +289,12 @@ int ops_execute(const struct ops_request *r, struct ops_ctx *c, msgpack_sbuffer 
     msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
     sm_error_clear(&c->err);
     c->pk = &pk;
+    c->ahead = r->ahead;
     rc = proto_pack_reply_ok_head(&pk, r->req.id);
     if (rc == 0)
         rc = r->def->fn(c, r->req.body);
     c->pk = NULL;
+    c->ahead = NULL;
     if (rc == 0)
         return 0;
     if (c->events)
@@ -364,7 +399,7 @@ static int op_stats(struct ops_ctx *c, const msgpack_object *body)
 }
 
 const struct ops_def ops_core_defs[] = {
-    {"ping", OPS_READ, op_ping},
-    {"stats", OPS_READ, op_stats},
+    {"ping", OPS_READ, op_ping, NULL},
+    {"stats", OPS_READ, op_stats, NULL},
 };
 const size_t ops_core_count = SM_ARRAY_SIZE(ops_core_defs);

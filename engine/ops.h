@@ -55,6 +55,19 @@ struct ops_info {
     struct index *index;                 /* matching index (index.h); NULL: match.* unavailable */
 };
 
+/*
+ * The profiles a write request is to put, decoded before its turn (ops_request_prepare): the
+ * writer decodes the next group's imports while the group before it commits, and hands them to
+ * store_prepare, so the index's helpers analyse them meanwhile.
+ */
+struct ops_profiles {
+    struct profile *ps; /* n items; valid[i]: ps[i] decoded (an invalid one is decoded again) */
+    bool *valid;
+    struct profile **ok; /* the valid ones in order (n_ok): what store_prepare takes */
+    uint32_t n, n_ok;
+};
+void ops_profiles_release(struct ops_profiles *p);
+
 struct ops_ctx {
     struct store *st;
     struct store_txn *txn;     /* read txn (readers) or this request's nested write txn */
@@ -63,15 +76,26 @@ struct ops_ctx {
     struct ops_events *events; /* writer only; NULL on readers */
     const struct ops_info *info;
     int64_t now_ms; /* one wall-clock reading per batch */
+    /* Writer: this request's profiles decoded ahead (borrowed), handed to store_prepare by the
+     * writer already; NULL when the handler decodes them itself. */
+    const struct ops_profiles *ahead;
 };
 
 /* Returns 0 with the body packed, or an error code with c->err set. */
 typedef int (*ops_fn)(struct ops_ctx *c, const msgpack_object *body);
 
+/*
+ * A write op's work before its turn, outside any transaction (c->st, c->info set): fill out, or
+ * leave it empty (then the handler does it all). Returns 0 or -ENOMEM.
+ */
+typedef int (*ops_prepare_fn)(const struct ops_ctx *c, const msgpack_object *body,
+                              struct ops_profiles *out);
+
 struct ops_def {
     const char *name;
     enum ops_kind kind;
     ops_fn fn;
+    ops_prepare_fn prepare; /* optional */
 };
 
 extern const struct ops_def ops_core_defs[]; /* ping, stats (ops.c) */
@@ -111,6 +135,7 @@ struct ops_request {
     const struct ops_def *def; /* NULL when rc != 0 */
     int rc;                    /* 0, or the error to reply with (err) */
     struct sm_error err;
+    struct ops_profiles *ahead; /* ops_request_prepare's, or NULL */
 };
 void ops_request_init(struct ops_request *r);
 void ops_request_release(struct ops_request *r);
@@ -120,6 +145,12 @@ void ops_request_release(struct ops_request *r);
  */
 int ops_request_parse(struct ops_request *r, const struct ops_table *t, const void *buf,
                       size_t len);
+/*
+ * For a parsed write request whose op has a prepare step: run it (r->ahead, freed by
+ * ops_request_release) and ops_execute passes it to the handler in c->ahead. The caller hands
+ * r->ahead->ok to store_prepare. Returns 0 (also when there is nothing to prepare) or -ENOMEM.
+ */
+int ops_request_prepare(struct ops_request *r, const struct ops_ctx *c);
 
 /*
  * Write the whole reply to r into out (cleared first): the parse error, or the handler's body

@@ -277,7 +277,7 @@ out:
 }
 
 const struct ops_def ops_match_defs[] = {
-    {"match.leads", OPS_READ, op_leads},
-    {"match.search", OPS_READ, op_search},
+    {"match.leads", OPS_READ, op_leads, NULL},
+    {"match.search", OPS_READ, op_search, NULL},
 };
 const size_t ops_match_count = SM_ARRAY_SIZE(ops_match_defs);

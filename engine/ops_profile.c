@@ -225,47 +225,93 @@ static int pack_result(msgpack_packer *pk, const msgpack_object *item, const str
     return 0;
 }
 
+/* The list of profile.import's body, or NULL with c->err set. */
+static const msgpack_object *import_list(struct ops_ctx *c, const msgpack_object *body)
+{
+    const msgpack_object *list;
+
+    if (want_map_body(c, body, "profiles"))
+        return NULL;
+    list = proto_map_get(body, "profiles");
+    if (!list || list->type != MSGPACK_OBJECT_ARRAY) {
+        sm_error_set(&c->err, SM_EBADREQ, "profiles", "must be a list of profiles");
+        return NULL;
+    }
+    if (list->via.array.size > OPS_IMPORT_MAX) {
+        sm_error_set(&c->err, SM_ETOOLARGE, "profiles", "at most %d profiles per import",
+                     OPS_IMPORT_MAX);
+        return NULL;
+    }
+    return list;
+}
+
+/* Decode every item of list into out (the valid ones listed in out->ok). 0 or -ENOMEM. */
+static int import_decode(const struct ops_ctx *c, const msgpack_object *list,
+                         struct ops_profiles *out)
+{
+    uint32_t n = list->via.array.size;
+
+    memset(out, 0, sizeof(*out));
+    out->ps = calloc(n ? n : 1, sizeof(*out->ps));
+    out->ok = calloc(n ? n : 1, sizeof(*out->ok));
+    out->valid = calloc(n ? n : 1, sizeof(*out->valid));
+    if (!out->ps || !out->ok || !out->valid)
+        goto nomem;
+    for (; out->n < n; out->n++) {
+        uint32_t i = out->n;
+        struct sm_error e;
+        int rc = profile_decode(&list->via.array.ptr[i], limits(c), false, &out->ps[i], &e);
+
+        if (rc == -ENOMEM)
+            goto nomem;
+        out->valid[i] = rc == 0;
+        if (out->valid[i])
+            out->ok[out->n_ok++] = &out->ps[i];
+    }
+    return 0;
+nomem:
+    ops_profiles_release(out);
+    return -ENOMEM;
+}
+
+/* profile.import before its turn: its items decoded (a bad body is left to the handler). */
+static int prepare_import(const struct ops_ctx *c, const msgpack_object *body,
+                          struct ops_profiles *out)
+{
+    struct ops_ctx probe = *c; /* for import_list's error, which the handler reports */
+    const msgpack_object *list = import_list(&probe, body);
+
+    return list ? import_decode(c, list, out) : 0;
+}
+
 /*
  * profile.import: every item decoded first, the valid ones handed to store_prepare (the index
  * analyses them on several threads, outside the transaction), then put one by one in order.
+ * Both may have been done ahead, while the group before this one committed (c->ahead).
  */
 static int op_import(struct ops_ctx *c, const msgpack_object *body)
 {
-    const msgpack_object *list;
+    const msgpack_object *list = import_list(c, body);
     msgpack_packer *pk = c->pk;
-    struct profile *ps = NULL, **ok = NULL;
-    bool *valid = NULL;
+    struct ops_profiles own = {0};
+    const struct ops_profiles *ps = c->ahead;
     uint64_t stored = 0, failed = 0;
-    uint32_t n, n_ok = 0;
+    uint32_t n;
     int rc;
 
-    rc = want_map_body(c, body, "profiles");
-    if (rc)
-        return rc;
-    list = proto_map_get(body, "profiles");
-    if (!list || list->type != MSGPACK_OBJECT_ARRAY)
-        return sm_error_set(&c->err, SM_EBADREQ, "profiles", "must be a list of profiles");
+    if (!list)
+        return c->err.code;
     n = list->via.array.size;
-    if (n > OPS_IMPORT_MAX)
-        return sm_error_set(&c->err, SM_ETOOLARGE, "profiles", "at most %d profiles per import",
-                            OPS_IMPORT_MAX);
-    ps = calloc(n ? n : 1, sizeof(*ps));
-    ok = calloc(n ? n : 1, sizeof(*ok));
-    valid = calloc(n ? n : 1, sizeof(*valid));
-    rc = -ENOMEM;
-    if (!ps || !ok || !valid)
-        goto out;
-    for (uint32_t i = 0; i < n; i++) {
-        struct sm_error e;
-
-        rc = profile_decode(&list->via.array.ptr[i], limits(c), false, &ps[i], &e);
-        if (rc == -ENOMEM)
-            goto out;
-        valid[i] = rc == 0;
-        if (valid[i])
-            ok[n_ok++] = &ps[i];
+    if (!ps) {
+        rc = import_decode(c, list, &own);
+        if (rc)
+            return rc;
+        ps = &own;
+        store_prepare(c->st, own.ok, own.n_ok);
     }
-    store_prepare(c->st, ok, n_ok);
+    if (ps->n != n)
+        return sm_error_set(&c->err, SM_EINTERNAL, "profiles", "decoded ahead: %u items of %u",
+                            ps->n, n);
     /* Counts are known only at the end: results first (a map's key order carries no meaning). */
     rc = -ENOMEM;
     if (msgpack_pack_map(pk, 3) || proto_pack_cstr(pk, "results") || msgpack_pack_array(pk, n))
@@ -274,7 +320,7 @@ static int op_import(struct ops_ctx *c, const msgpack_object *body)
         const msgpack_object *item = &list->via.array.ptr[i];
         bool created = false;
 
-        if (!valid[i]) {
+        if (!ps->valid[i]) {
             struct sm_error e;
             struct profile p;
 
@@ -294,11 +340,11 @@ static int op_import(struct ops_ctx *c, const msgpack_object *body)
                 goto out;
             continue;
         }
-        rc = store_profile_put(c->txn, &ps[i], STORE_PUT_UPSERT, c->now_ms, &created);
+        rc = store_profile_put(c->txn, &ps->ps[i], STORE_PUT_UPSERT, c->now_ms, &created);
         if (rc == 0)
-            rc = pack_result(pk, item, &ps[i], created, NULL);
+            rc = pack_result(pk, item, &ps->ps[i], created, NULL);
         if (rc == 0)
-            rc = emit_profile(c, created ? "created" : "updated", ps[i].id);
+            rc = emit_profile(c, created ? "created" : "updated", ps->ps[i].id);
         /* Storage and hook errors fail the whole call: its nested txn undoes the good items. */
         if (rc)
             goto out;
@@ -310,19 +356,17 @@ static int op_import(struct ops_ctx *c, const msgpack_object *body)
         goto out;
     rc = 0;
 out:
-    store_prepare_end(c->st);
-    for (uint32_t i = 0; ps && i < n; i++)
-        if (valid && valid[i])
-            profile_release(&ps[i]);
-    free(ps);
-    free(ok);
-    free(valid);
+    /* Profiles decoded ahead stay prepared for the rest of the group: the writer ends it. */
+    if (ps == &own) {
+        store_prepare_end(c->st);
+        ops_profiles_release(&own);
+    }
     return rc;
 }
 
 const struct ops_def ops_profile_defs[] = {
-    {"profile.create", OPS_WRITE, op_create}, {"profile.put", OPS_WRITE, op_put},
-    {"profile.get", OPS_READ, op_get},        {"profile.delete", OPS_WRITE, op_delete},
-    {"profile.import", OPS_WRITE, op_import},
+    {"profile.create", OPS_WRITE, op_create, NULL}, {"profile.put", OPS_WRITE, op_put, NULL},
+    {"profile.get", OPS_READ, op_get, NULL},        {"profile.delete", OPS_WRITE, op_delete, NULL},
+    {"profile.import", OPS_WRITE, op_import, prepare_import},
 };
 const size_t ops_profile_count = SM_ARRAY_SIZE(ops_profile_defs);

@@ -461,15 +461,28 @@ out:
 
 /* ---- writer ---------------------------------------------------------------------------------- */
 
-struct writer {
-    struct server *s;
+/* Write requests run in one transaction and answered together. */
+struct group {
     struct frames *batch;
-    struct ops_request *reqs;
+    struct ops_request *reqs; /* parsed on receipt */
     msgpack_sbuffer *outs;
     int *rcs;
     size_t n;
+};
+
+/*
+ * Two groups: the one running (cur) and the one behind it (next), taken and prepared while cur's
+ * postings are applied and committed (take_ahead).
+ */
+struct writer {
+    struct server *s;
+    struct group g[2], *cur, *next;
     int64_t now_ms;
     struct ops_events ev;
+    bool stop;        /* the stop message came: finish the groups received, then leave */
+    bool ahead_taken; /* next was taken for cur (its first run; a re-run does not take more) */
+    struct profile **ahead;
+    size_t n_ahead, cap_ahead;
 };
 
 struct one {
@@ -477,6 +490,125 @@ struct one {
     size_t i;
     int exec_rc;
 };
+
+static int group_init(struct group *g, unsigned max)
+{
+    memset(g, 0, sizeof(*g));
+    g->batch = calloc(max, sizeof(*g->batch));
+    g->reqs = calloc(max, sizeof(*g->reqs));
+    g->outs = calloc(max, sizeof(*g->outs));
+    g->rcs = calloc(max, sizeof(*g->rcs));
+    if (!g->batch || !g->reqs || !g->outs || !g->rcs)
+        return -ENOMEM;
+    for (unsigned i = 0; i < max; i++)
+        msgpack_sbuffer_init(&g->outs[i]);
+    return 0;
+}
+
+static void group_release(struct group *g, unsigned max)
+{
+    if (g->outs)
+        for (unsigned i = 0; i < max; i++)
+            msgpack_sbuffer_destroy(&g->outs[i]);
+    free(g->batch);
+    free(g->reqs);
+    free(g->outs);
+    free(g->rcs);
+    memset(g, 0, sizeof(*g));
+}
+
+/*
+ * Receive into the empty group g: when block, wait for a first request; then take whatever else
+ * is queued, within the group's bounds, each parsed at once. Sets w->stop on the stop message or
+ * a closing context (the requests taken before it are still run).
+ */
+static void group_recv(struct writer *w, struct group *g, bool block)
+{
+    struct server *s = w->s;
+    size_t bytes = 0;
+    int flags = block ? 0 : ZMQ_DONTWAIT;
+
+    while (!w->stop && g->n < s->cfg.batch_max && bytes < BATCH_BYTES) {
+        struct frames *m = &g->batch[g->n];
+        zmq_msg_t *p;
+        int rc = frames_recv(s->writer_in, m, flags);
+
+        if (rc == RECV_NONE)
+            break;
+        if (rc < 0) {
+            w->stop = true;
+            break;
+        }
+        if (rc != RECV_GOT)
+            continue;
+        if (m->n == 1) {
+            frames_close(m);
+            w->stop = true;
+            break;
+        }
+        p = &m->f[m->n - 1];
+        bytes += zmq_msg_size(p);
+        ops_request_init(&g->reqs[g->n]);
+        ops_request_parse(&g->reqs[g->n], s->cfg.ops, zmq_msg_data(p), zmq_msg_size(p));
+        g->rcs[g->n] = 0;
+        g->n++;
+        flags = ZMQ_DONTWAIT;
+    }
+}
+
+/* The profiles next's requests decoded ahead, in order, into w->ahead. -ENOMEM. */
+static int ahead_collect(struct writer *w)
+{
+    const struct ops_ctx c = {.st = w->s->cfg.store, .info = &w->s->info};
+    struct group *g = w->next;
+
+    w->n_ahead = 0;
+    for (size_t i = 0; i < g->n; i++) {
+        struct ops_request *r = &g->reqs[i];
+        int rc = ops_request_prepare(r, &c);
+
+        if (rc)
+            return rc;
+        if (!r->ahead)
+            continue;
+        if (w->n_ahead + r->ahead->n_ok > w->cap_ahead) {
+            size_t cap = SM_MAX(w->n_ahead + r->ahead->n_ok, 2 * w->cap_ahead);
+            struct profile **v = realloc(w->ahead, cap * sizeof(*v));
+
+            if (!v)
+                return -ENOMEM;
+            w->ahead = v;
+            w->cap_ahead = cap;
+        }
+        memcpy(w->ahead + w->n_ahead, r->ahead->ok, r->ahead->n_ok * sizeof(*w->ahead));
+        w->n_ahead += r->ahead->n_ok;
+    }
+    return 0;
+}
+
+/*
+ * Once cur's requests have run, the rest of its turn is the writer's alone: applying the
+ * postings and committing take about half of an import's time. So take the requests queued
+ * behind cur as the next group now, decode its imports and hand them to store_prepare: the
+ * index's helpers analyse them meanwhile, on the other core (before, they waited for the next
+ * group, and the writer then did half the analysis itself). Taken once per group; a re-run
+ * after map growth only hands them to store_prepare again (cur's own imports replaced them).
+ * Failing to prepare costs speed only: an import not prepared decodes and analyses itself.
+ */
+static void take_ahead(struct writer *w)
+{
+    struct store *st = w->s->cfg.store;
+
+    store_prepare_end(st); /* cur's imports are done with theirs */
+    if (!w->ahead_taken) {
+        w->ahead_taken = true;
+        group_recv(w, w->next, false);
+        if (ahead_collect(w))
+            w->n_ahead = 0;
+    }
+    if (w->n_ahead)
+        store_prepare(st, w->ahead, w->n_ahead);
+}
 
 static int exec_one(struct store_txn *t, void *arg)
 {
@@ -490,7 +622,7 @@ static int exec_one(struct store_txn *t, void *arg)
         .now_ms = w->now_ms,
     };
 
-    o->exec_rc = ops_execute(&w->reqs[o->i], &c, &w->outs[o->i]);
+    o->exec_rc = ops_execute(&w->cur->reqs[o->i], &c, &w->cur->outs[o->i]);
     return o->exec_rc;
 }
 
@@ -498,29 +630,31 @@ static int exec_one(struct store_txn *t, void *arg)
 static int run_batch(struct store_txn *t, void *arg)
 {
     struct writer *w = arg;
+    struct group *g = w->cur;
 
     ops_events_clear(&w->ev);
-    for (size_t i = 0; i < w->n; i++) {
-        struct ops_request *r = &w->reqs[i];
+    for (size_t i = 0; i < g->n; i++) {
+        struct ops_request *r = &g->reqs[i];
         struct one o = {w, i, 0};
         size_t mark = w->ev.n;
 
         if (r->rc) {
-            w->rcs[i] = ops_execute(r, &(struct ops_ctx){.info = &w->s->info}, &w->outs[i]);
+            g->rcs[i] = ops_execute(r, &(struct ops_ctx){.info = &w->s->info}, &g->outs[i]);
             continue;
         }
-        w->rcs[i] = store_txn_nested(t, exec_one, &o);
+        g->rcs[i] = store_txn_nested(t, exec_one, &o);
         if (t->map_full)
             return SM_ESTORE;
-        if (w->rcs[i] && w->rcs[i] != o.exec_rc) {
+        if (g->rcs[i] && g->rcs[i] != o.exec_rc) {
             /* The handler succeeded but its nested txn did not commit: it did not happen. */
             struct sm_error e;
 
             w->ev.n = mark;
             sm_error_set(&e, SM_ESTORE, "", "storage error: not saved");
-            ops_pack_error_reply(&w->outs[i], r->req.id, &e);
+            ops_pack_error_reply(&g->outs[i], r->req.id, &e);
         }
     }
+    take_ahead(w);
     return 0;
 }
 
@@ -537,49 +671,45 @@ static void publish(struct writer *w)
     ops_events_clear(&w->ev);
 }
 
+/* Run, commit and answer cur; next may be taken meanwhile (take_ahead). */
 static void process_batch(struct writer *w)
 {
     struct server *s = w->s;
+    struct group *g = w->cur;
     int rc;
 
     w->now_ms = sm_wall_ms();
-    for (size_t i = 0; i < w->n; i++) {
-        zmq_msg_t *p = &w->batch[i].f[w->batch[i].n - 1];
-
-        ops_request_init(&w->reqs[i]);
-        ops_request_parse(&w->reqs[i], s->cfg.ops, zmq_msg_data(p), zmq_msg_size(p));
-        w->rcs[i] = 0;
-    }
+    w->ahead_taken = false;
     rc = store_write(s->cfg.store, run_batch, w);
     if (rc) {
-        log_error("server: commit of %zu requests failed: %s", w->n, sm_strerror(rc));
+        log_error("server: commit of %zu requests failed: %s", g->n, sm_strerror(rc));
         ops_events_clear(&w->ev);
-        for (size_t i = 0; i < w->n; i++) {
+        for (size_t i = 0; i < g->n; i++) {
             struct sm_error e;
 
-            if (w->reqs[i].rc) {
-                ops_pack_error_reply(&w->outs[i], w->reqs[i].req.id, &w->reqs[i].err);
+            if (g->reqs[i].rc) {
+                ops_pack_error_reply(&g->outs[i], g->reqs[i].req.id, &g->reqs[i].err);
                 continue;
             }
             sm_error_set(&e, rc == -ENOMEM ? SM_ENOMEM : SM_ESTORE, "", "storage error: not saved");
-            ops_pack_error_reply(&w->outs[i], w->reqs[i].req.id, &e);
+            ops_pack_error_reply(&g->outs[i], g->reqs[i].req.id, &e);
         }
     }
     /* Durable now (or failed): answer everyone, then tell subscribers. */
-    for (size_t i = 0; i < w->n; i++) {
-        ops_request_release(&w->reqs[i]);
-        if (frames_set_payload(&w->batch[i], w->outs[i].data, w->outs[i].size) == 0)
-            frames_send(s->writer_out, &w->batch[i], 0, NULL, 0);
+    for (size_t i = 0; i < g->n; i++) {
+        ops_request_release(&g->reqs[i]);
+        if (frames_set_payload(&g->batch[i], g->outs[i].data, g->outs[i].size) == 0)
+            frames_send(s->writer_out, &g->batch[i], 0, NULL, 0);
         else
-            frames_close(&w->batch[i]);
+            frames_close(&g->batch[i]);
         /* Keep the reply buffers from growing without bound after one huge reply. */
-        if (w->outs[i].alloc > (1u << 20)) {
-            msgpack_sbuffer_destroy(&w->outs[i]);
-            msgpack_sbuffer_init(&w->outs[i]);
+        if (g->outs[i].alloc > (1u << 20)) {
+            msgpack_sbuffer_destroy(&g->outs[i]);
+            msgpack_sbuffer_init(&g->outs[i]);
         }
     }
     publish(w);
-    w->n = 0;
+    g->n = 0;
 }
 
 /*
@@ -599,61 +729,40 @@ static void *writer_main(void *arg)
     struct server *s = arg;
     unsigned max = s->cfg.batch_max;
     struct writer w = {.s = s};
-    bool stop = false, worked = false;
+    bool worked = false;
 
     ops_events_init(&w.ev);
-    w.batch = calloc(max, sizeof(*w.batch));
-    w.reqs = calloc(max, sizeof(*w.reqs));
-    w.outs = calloc(max, sizeof(*w.outs));
-    w.rcs = calloc(max, sizeof(*w.rcs));
-    if (!w.batch || !w.reqs || !w.outs || !w.rcs) {
+    w.cur = &w.g[0];
+    w.next = &w.g[1];
+    if (group_init(&w.g[0], max) || group_init(&w.g[1], max)) {
         log_error("server: writer out of memory");
         goto out;
     }
-    for (unsigned i = 0; i < max; i++)
-        msgpack_sbuffer_init(&w.outs[i]);
-    while (!stop) {
-        size_t bytes = 0;
-        int flags = 0;
+    for (;;) {
+        struct group *t;
 
-        if (worked)
-            writer_wait(&w);
-        worked = false;
-        /* Block for the first request, then take whatever else is queued: the group. */
-        while (w.n < max && bytes < BATCH_BYTES) {
-            struct frames *m = &w.batch[w.n];
-            int rc = frames_recv(s->writer_in, m, flags);
-
-            if (rc == RECV_NONE)
+        if (w.cur->n == 0) {
+            if (w.stop)
                 break;
-            if (rc < 0) {
-                stop = true;
-                break;
-            }
-            if (rc != RECV_GOT)
+            if (worked)
+                writer_wait(&w);
+            worked = false;
+            /* Block for the first request, then take whatever else is queued: the group. */
+            group_recv(&w, w.cur, true);
+            if (w.cur->n == 0)
                 continue;
-            if (m->n == 1) {
-                frames_close(m);
-                stop = true;
-                break;
-            }
-            bytes += zmq_msg_size(&m->f[m->n - 1]);
-            w.n++;
-            flags = ZMQ_DONTWAIT;
         }
-        if (w.n) {
-            process_batch(&w);
-            worked = true;
-        }
+        process_batch(&w);
+        worked = true;
+        t = w.cur;
+        w.cur = w.next;
+        w.next = t;
     }
 out:
-    if (w.outs)
-        for (unsigned i = 0; i < max; i++)
-            msgpack_sbuffer_destroy(&w.outs[i]);
-    free(w.batch);
-    free(w.reqs);
-    free(w.outs);
-    free(w.rcs);
+    store_prepare_end(s->cfg.store);
+    group_release(&w.g[0], max);
+    group_release(&w.g[1], max);
+    free(w.ahead);
     ops_events_release(&w.ev);
     zmq_close(s->writer_in);
     zmq_close(s->writer_out);

@@ -361,7 +361,7 @@ static void test_peek_finds_the_op_without_unpacking(void **state)
     msgpack_sbuffer_destroy(&sb);
 }
 
-static const struct ops_def extra_defs[] = {{"ping", OPS_READ, NULL}};
+static const struct ops_def extra_defs[] = {{"ping", OPS_READ, NULL, NULL}};
 
 static void test_table_refuses_a_name_twice(void **state)
 {
