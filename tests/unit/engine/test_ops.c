@@ -22,6 +22,7 @@ struct fx {
     msgpack_sbuffer out;
     msgpack_unpacked reply;
     struct proto_reply rep;
+    bool ahead; /* write requests decoded ahead, as the writer does for the group it takes next */
 };
 
 static int setup(void **state)
@@ -93,7 +94,15 @@ static int call_raw(struct fx *f, const void *buf, size_t len)
     ops_request_parse(&r, &f->tab, buf, len);
     if (r.rc == 0 && r.def->kind == OPS_WRITE) {
         assert_int_equal(ops_route(&f->tab, buf, len), OPS_WRITE);
+        if (f->ahead) {
+            const struct ops_ctx c = {.st = f->st, .info = &f->info};
+
+            assert_int_equal(ops_request_prepare(&r, &c), 0);
+            if (r.ahead)
+                store_prepare(f->st, r.ahead->ok, r.ahead->n_ok);
+        }
         assert_int_equal(store_write(f->st, run_write, &x), 0);
+        store_prepare_end(f->st);
     } else {
         struct store_txn t;
         struct ops_ctx c = {.st = f->st, .txn = &t, .info = &f->info, .now_ms = 1};
@@ -267,9 +276,8 @@ static void test_delete_then_get_is_not_found(void **state)
     assert_int_equal(callf(f, 4, "profile.delete", "{\"id\": \"gone\"}"), SM_ENOTFOUND);
 }
 
-static void test_import_keeps_good_lines_after_bad_one(void **state)
+static void import_keeps_good_lines_after_bad_one(struct fx *f)
 {
-    struct fx *f = *state;
     char *a = tu_profile_json("imp-a", NULL), *c = tu_profile_json("imp-c", NULL);
     char *bad = tu_profile_json("imp-b", "{\"country\": \"XX\"}");
     size_t n = strlen(a) * 4 + 128;
@@ -299,9 +307,22 @@ static void test_import_keeps_good_lines_after_bad_one(void **state)
     free(b);
 }
 
-static void test_import_body_must_be_a_bounded_list(void **state)
+static void test_import_keeps_good_lines_after_bad_one(void **state)
+{
+    import_keeps_good_lines_after_bad_one(*state);
+}
+
+/* The same import decoded ahead (the writer's next group): the same replies, events and data. */
+static void test_import_decoded_ahead_replies_and_stores_the_same(void **state)
 {
     struct fx *f = *state;
+
+    f->ahead = true;
+    import_keeps_good_lines_after_bad_one(f);
+}
+
+static void import_body_must_be_a_bounded_list(struct fx *f)
+{
     size_t n = (OPS_IMPORT_MAX + 1) * 3 + 64, off = 0;
     char *b = malloc(n);
 
@@ -317,6 +338,20 @@ static void test_import_body_must_be_a_bounded_list(void **state)
     assert_int_equal(callf(f, 4, "profile.import", "{\"profiles\": []}"), 0);
     assert_int_equal(body(f, "stored")->via.u64, 0);
     free(b);
+}
+
+static void test_import_body_must_be_a_bounded_list(void **state)
+{
+    import_body_must_be_a_bounded_list(*state);
+}
+
+/* Decoding ahead leaves a bad body to the handler: the same errors, naming the same field. */
+static void test_import_decoded_ahead_reports_a_bad_body_the_same(void **state)
+{
+    struct fx *f = *state;
+
+    f->ahead = true;
+    import_body_must_be_a_bounded_list(f);
 }
 
 static void test_ping_and_stats_report_counts(void **state)
@@ -388,6 +423,8 @@ int main(void)
         T(test_delete_then_get_is_not_found),
         T(test_import_keeps_good_lines_after_bad_one),
         T(test_import_body_must_be_a_bounded_list),
+        T(test_import_decoded_ahead_replies_and_stores_the_same),
+        T(test_import_decoded_ahead_reports_a_bad_body_the_same),
         T(test_ping_and_stats_report_counts),
         cmocka_unit_test(test_peek_finds_the_op_without_unpacking),
         cmocka_unit_test(test_table_refuses_a_name_twice),

@@ -9,6 +9,7 @@
 
 #include "sm.h"
 
+#include "index.h"
 #include "server.h"
 
 #include <zmq.h>
@@ -23,9 +24,13 @@ struct fx {
     struct ops_info info;
     struct server *srv;
     void *zctx;
+    struct index *ix; /* setup_index's */
+    void *socks[4];   /* clients still open: teardown closes them after a failed assertion, or
+                         zmq_ctx_term would wait for them for ever */
+    unsigned n_socks;
 };
 
-static int setup(void **state)
+static int setup_with(void **state, bool with_index)
 {
     struct fx *f = calloc(1, sizeof(*f));
     struct server_config cfg = {0};
@@ -35,6 +40,9 @@ static int setup(void **state)
     snprintf(f->pub_ep, sizeof(f->pub_ep), "ipc://%s/pub.sock", f->dir);
     if (store_open(&f->st, f->dir, NULL) || ops_table_default(&f->tab))
         return -1;
+    if (with_index && index_open(&f->ix, f->st))
+        return -1;
+    f->info.index = f->ix;
     f->info.version = "test";
     cfg.endpoint = f->ep;
     cfg.pub_endpoint = f->pub_ep;
@@ -49,12 +57,26 @@ static int setup(void **state)
     return 0;
 }
 
+static int setup(void **state)
+{
+    return setup_with(state, false);
+}
+
+/* With the matching index, as the engine runs: imports are analysed by its helper threads. */
+static int setup_index(void **state)
+{
+    return setup_with(state, true);
+}
+
 static int teardown(void **state)
 {
     struct fx *f = *state;
 
     server_destroy(&f->srv);
+    while (f->n_socks)
+        zmq_close(f->socks[--f->n_socks]);
     zmq_ctx_term(f->zctx);
+    index_close(&f->ix);
     store_close(&f->st);
     tu_rmtree(f->dir);
     free(f->dir);
@@ -62,9 +84,29 @@ static int teardown(void **state)
     return 0;
 }
 
-static void *client(struct fx *f, int type)
+static void *sock_new(struct fx *f, int type)
 {
     void *s = zmq_socket(f->zctx, type);
+
+    assert_non_null(s);
+    assert_true(f->n_socks < SM_ARRAY_SIZE(f->socks));
+    f->socks[f->n_socks++] = s;
+    return s;
+}
+
+static void sock_close(struct fx *f, void *s)
+{
+    for (unsigned i = 0; i < f->n_socks; i++)
+        if (f->socks[i] == s) {
+            f->socks[i] = f->socks[--f->n_socks];
+            break;
+        }
+    zmq_close(s);
+}
+
+static void *client(struct fx *f, int type)
+{
+    void *s = sock_new(f, type);
     int linger = 0, timeout = 10000;
 
     zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger));
@@ -142,7 +184,7 @@ static void test_dealer_gets_every_pipelined_reply_matched_by_id(void **state)
     assert_int_equal(proto_map_get(rep.body, "profiles")->via.u64, 200);
     assert_int_equal(proto_map_get(rep.body, "readers")->via.u64, 2);
     msgpack_unpacked_destroy(&u);
-    zmq_close(d);
+    sock_close(f, d);
 }
 
 static void test_req_envelope_is_echoed(void **state)
@@ -160,7 +202,7 @@ static void test_req_envelope_is_echoed(void **state)
         assert_int_equal(rep.id, i);
     }
     msgpack_unpacked_destroy(&u);
-    zmq_close(r);
+    sock_close(f, r);
 }
 
 static void test_malformed_payload_gets_invalid_request_with_id_0(void **state)
@@ -185,14 +227,14 @@ static void test_malformed_payload_gets_invalid_request_with_id_0(void **state)
     assert_int_equal(rep.id, 8);
     assert_int_equal(rep.err.code, SM_EUNKNOWNOP);
     msgpack_unpacked_destroy(&u);
-    zmq_close(d);
+    sock_close(f, d);
 }
 
 static void test_writes_are_published_after_commit(void **state)
 {
     struct fx *f = *state;
     void *d = client(f, ZMQ_DEALER);
-    void *sub = zmq_socket(f->zctx, ZMQ_SUB);
+    void *sub = sock_new(f, ZMQ_SUB);
     int timeout = 100, linger = 0, n = -1;
     msgpack_unpacked u;
     struct proto_reply rep;
@@ -235,8 +277,8 @@ static void test_writes_are_published_after_commit(void **state)
     } while (!proto_str_eq(proto_map_get(&u.data, "op"), "deleted"));
     assert_true(proto_str_eq(proto_map_get(&u.data, "id"), "pub-0"));
     msgpack_unpacked_destroy(&u);
-    zmq_close(sub);
-    zmq_close(d);
+    sock_close(f, sub);
+    sock_close(f, d);
 }
 
 static void test_stop_answers_every_request_already_received(void **state)
@@ -281,7 +323,131 @@ static void test_stop_answers_every_request_already_received(void **state)
         answered++;
     }
     msgpack_unpacked_destroy(&u);
-    zmq_close(d);
+    sock_close(f, d);
+}
+
+/* The id of the only hit of match.search for text, or "" when there is none. */
+static void search_one(void *d, const char *text, char *id, size_t cap)
+{
+    char body[128];
+    msgpack_unpacked u;
+    struct proto_reply rep;
+    const msgpack_object *res, *hit;
+
+    snprintf(body, sizeof(body), "{\"text\": \"%s\", \"limit\": 5}", text);
+    msgpack_unpacked_init(&u);
+    send_request(d, 9000, "match.search", body);
+    recv_reply(d, &u, &rep);
+    assert_true(rep.ok);
+    res = proto_map_get(rep.body, "results");
+    assert_non_null(res);
+    assert_true(res->via.array.size <= 1);
+    id[0] = '\0';
+    if (res->via.array.size == 1) {
+        hit = proto_map_get(&res->via.array.ptr[0], "id");
+        snprintf(id, cap, "%.*s", (int)hit->via.str.size, hit->via.str.ptr);
+    }
+    msgpack_unpacked_destroy(&u);
+}
+
+#define AHEAD_REQS 8
+#define AHEAD_PER 200
+
+/* A word of profile i of request r alone: letters only (digits and dashes split tokens), and
+ * ending in "k", which the English stemmer leaves alone. */
+static void ahead_word(char out[8], int r, int i)
+{
+    snprintf(out, 8, "zq%c%c%ck", 'a' + r, 'a' + i / 26, 'a' + i % 26);
+}
+
+/*
+ * Imports sent back to back: while a group commits, the writer takes the imports queued behind
+ * it, decodes them and has the index's helpers analyse them. Every reply matches its request,
+ * a bad item fails alone, each profile is found by its own word, and a profile imported again
+ * by a later request (in another group, or the same) is found by its new word only.
+ */
+static void test_imports_back_to_back_are_decoded_ahead_and_all_land(void **state)
+{
+    struct fx *f = *state;
+    void *d = client(f, ZMQ_DEALER);
+    bool seen[AHEAD_REQS] = {false};
+    msgpack_unpacked u;
+    struct proto_reply rep;
+    char id[64];
+
+    msgpack_unpacked_init(&u);
+    for (int r = 0; r < AHEAD_REQS; r++) {
+        size_t cap = 64, len = 0;
+        char *body = malloc(cap);
+
+        len += (size_t)snprintf(body, cap, "{\"profiles\": [");
+        for (int i = 0; i < AHEAD_PER; i++) {
+            char pid[32], extra[128], word[8], *p;
+            size_t pl;
+
+            /* Request 5 imports profile 0 of request 0 again, renamed; item 3 of each is bad. */
+            snprintf(pid, sizeof(pid), "ah-%d-%d", r == 5 && i == 0 ? 0 : r, i);
+            ahead_word(word, r == 5 && i == 0 ? 0 : r, i);
+            if (i == 3)
+                snprintf(extra, sizeof(extra), "{\"country\": \"XX\"}");
+            else
+                snprintf(extra, sizeof(extra), "{\"description\": \"%s\"}",
+                         r == 5 && i == 0 ? "qqrenamed" : word);
+            p = tu_profile_json(pid, extra);
+            pl = strlen(p);
+            if (len + pl + 8 > cap) {
+                cap = (len + pl + 8) * 2;
+                body = realloc(body, cap);
+            }
+            len += (size_t)snprintf(body + len, cap - len, "%s%s", i ? "," : "", p);
+            free(p);
+        }
+        snprintf(body + len, cap - len, "]}");
+        send_request(d, (uint64_t)r, "profile.import", body);
+        free(body);
+    }
+    for (int r = 0; r < AHEAD_REQS; r++) {
+        const msgpack_object *res;
+
+        recv_reply(d, &u, &rep);
+        assert_true(rep.ok);
+        assert_true(rep.id < AHEAD_REQS);
+        assert_false(seen[rep.id]);
+        seen[rep.id] = true;
+        assert_int_equal(proto_map_get(rep.body, "stored")->via.u64, AHEAD_PER - 1);
+        assert_int_equal(proto_map_get(rep.body, "failed")->via.u64, 1);
+        res = proto_map_get(rep.body, "results");
+        assert_int_equal(res->via.array.size, AHEAD_PER);
+        assert_false(proto_map_get(&res->via.array.ptr[3], "ok")->via.boolean);
+        assert_true(proto_map_get(&res->via.array.ptr[4], "ok")->via.boolean);
+    }
+    send_request(d, 1000, "stats", NULL);
+    recv_reply(d, &u, &rep);
+    /* Request 5's first item updated a profile of request 0. */
+    assert_int_equal(proto_map_get(rep.body, "profiles")->via.u64,
+                     AHEAD_REQS * (AHEAD_PER - 1) - 1);
+    for (int r = 0; r < AHEAD_REQS; r++)
+        for (int i = 1; i < AHEAD_PER; i += 37) {
+            char word[8], want[32];
+
+            if (i == 3)
+                continue;
+            ahead_word(word, r, i);
+            snprintf(want, sizeof(want), "ah-%d-%d", r, i);
+            search_one(d, word, id, sizeof(id));
+            assert_string_equal(id, want);
+        }
+    search_one(d, "qqrenamed", id, sizeof(id));
+    assert_string_equal(id, "ah-0-0");
+    {
+        char word[8];
+
+        ahead_word(word, 0, 0);
+        search_one(d, word, id, sizeof(id));
+        assert_string_equal(id, "");
+    }
+    msgpack_unpacked_destroy(&u);
+    sock_close(f, d);
 }
 
 /* frames extra frames, then a ping: how many frames come back (0 when none in 300 ms). */
@@ -332,7 +498,7 @@ static void test_long_envelopes_are_echoed_or_dropped_without_wedging_readers(vo
         assert_true(rep.ok);
     }
     msgpack_unpacked_destroy(&u);
-    zmq_close(d);
+    sock_close(f, d);
 }
 
 static void test_server_new_fails_cleanly_on_a_bad_endpoint(void **state)
@@ -360,6 +526,8 @@ int main(void)
         T(test_req_envelope_is_echoed),
         T(test_malformed_payload_gets_invalid_request_with_id_0),
         T(test_writes_are_published_after_commit),
+        cmocka_unit_test_setup_teardown(test_imports_back_to_back_are_decoded_ahead_and_all_land,
+                                        setup_index, teardown),
         T(test_stop_answers_every_request_already_received),
         T(test_long_envelopes_are_echoed_or_dropped_without_wedging_readers),
         T(test_server_new_fails_cleanly_on_a_bad_endpoint),
