@@ -8,10 +8,11 @@
 #include "docmeta.h"
 
 #define DMETA_CHUNK_BITS 16
-#define DMETA_CHUNK (1u << DMETA_CHUNK_BITS)          /* entries per chunk: 1 MiB */
+#define DMETA_CHUNK (1u << DMETA_CHUNK_BITS)          /* entries per chunk: 2 MiB */
 #define DMETA_CHUNKS (1u << (32 - DMETA_CHUNK_BITS)) /* covers every uint32 docid */
 
-_Static_assert(sizeof(struct match_meta) == 2 * sizeof(uint64_t), "an entry is two words");
+#define DMETA_WORDS 4 /* an entry: a match_meta as 64-bit words, each loaded and stored atomically */
+_Static_assert(sizeof(struct match_meta) == DMETA_WORDS * sizeof(uint64_t), "an entry's words");
 
 int dmeta_init(struct dmeta *t)
 {
@@ -33,12 +34,13 @@ void dmeta_free(struct dmeta *t)
 bool dmeta_get(const struct dmeta *t, uint32_t docid, struct match_meta *out)
 {
     const uint64_t *c = __atomic_load_n(&t->chunks[docid >> DMETA_CHUNK_BITS], __ATOMIC_ACQUIRE);
-    uint64_t w[2] = {0, 0};
+    uint64_t w[DMETA_WORDS] = {0};
 
     if (c) {
-        const uint64_t *e = c + 2 * (docid & (DMETA_CHUNK - 1));
-        w[0] = __atomic_load_n(&e[0], __ATOMIC_RELAXED);
-        w[1] = __atomic_load_n(&e[1], __ATOMIC_RELAXED);
+        const uint64_t *e = c + DMETA_WORDS * (docid & (DMETA_CHUNK - 1));
+
+        for (unsigned i = 0; i < DMETA_WORDS; i++)
+            w[i] = __atomic_load_n(&e[i], __ATOMIC_RELAXED);
     }
     memcpy(out, w, sizeof(*out));
     return (out->flags & MATCH_META_SET) != 0;
@@ -49,7 +51,7 @@ void dmeta_prefetch(const struct dmeta *t, uint32_t docid)
     const uint64_t *c = __atomic_load_n(&t->chunks[docid >> DMETA_CHUNK_BITS], __ATOMIC_ACQUIRE);
 
     if (c)
-        __builtin_prefetch(c + 2 * (docid & (DMETA_CHUNK - 1)));
+        __builtin_prefetch(c + DMETA_WORDS * (docid & (DMETA_CHUNK - 1)));
 }
 
 /* docid's entry, its chunk made if need be; NULL on -ENOMEM. */
@@ -59,23 +61,23 @@ static uint64_t *entry(struct dmeta *t, uint32_t docid)
     uint64_t *c = *slot; /* only the writer (or the opening thread) stores chunks */
 
     if (!c) {
-        c = calloc(DMETA_CHUNK, 2 * sizeof(*c));
+        c = calloc(DMETA_CHUNK, DMETA_WORDS * sizeof(*c));
         if (!c)
             return NULL;
         /* Release: a reader that sees the pointer sees the zeroed chunk. */
         __atomic_store_n(slot, c, __ATOMIC_RELEASE);
     }
-    return c + 2 * (docid & (DMETA_CHUNK - 1));
+    return c + DMETA_WORDS * (docid & (DMETA_CHUNK - 1));
 }
 
 static void entry_store(uint64_t *e, const struct match_meta *m)
 {
-    uint64_t w[2] = {0, 0};
+    uint64_t w[DMETA_WORDS] = {0};
 
     if (m)
         memcpy(w, m, sizeof(w));
-    __atomic_store_n(&e[0], w[0], __ATOMIC_RELAXED);
-    __atomic_store_n(&e[1], w[1], __ATOMIC_RELAXED);
+    for (unsigned i = 0; i < DMETA_WORDS; i++)
+        __atomic_store_n(&e[i], w[i], __ATOMIC_RELAXED);
 }
 
 int dmeta_set(struct dmeta *t, uint32_t docid, const struct match_meta *m)

@@ -1,7 +1,7 @@
 /*
  * docmeta.h - every doc's struct match_meta, in memory, by docid: what the leads' first stage
  * reads for each of its ~10,000 candidates to estimate their context score without loading them
- * (a doc load is an LMDB lookup, an LZ4 block and an unpack: ~4 us; this is two loads).
+ * (a doc load is an LMDB lookup, an LZ4 block and an unpack: ~4 us; this is four loads).
  *
  * Readers (any thread) and the writer share one table. Its entries change only when a write
  * transaction that changed them has committed: the writer stages its changes during the
@@ -12,11 +12,11 @@
  * A reader may see an entry published after its own snapshot began (a doc changed since): the
  * estimate it feeds only orders candidates before they are scored exactly from the snapshot's
  * docs, so a change costs at most a candidate's place in that order, never a wrong score; and
- * a filtered query may leave out a doc whose kind, country or language changed meanwhile (as
- * a query a moment later would).
+ * a filtered query may leave out a doc whose kind, country, language, zone or sectors changed
+ * meanwhile (as a query a moment later would).
  *
  * The table is chunked (DMETA_CHUNK entries each, allocated on first use, freed at
- * dmeta_free): it grows without moving what readers read. Entries are two 64-bit words read
+ * dmeta_free): it grows without moving what readers read. Entries are four 64-bit words read
  * and written with relaxed atomics.
  */
 #ifndef SM_DOCMETA_H

@@ -792,13 +792,14 @@ static void stats_add(struct index_stats *s, const struct match_doc *d, int sign
 
 /* docid's meta: in "ix_dmeta" now, in memory once the transaction commits (docmeta.h). */
 static int meta_put(struct index *ix, struct store_txn *t, uint32_t docid,
-                    const struct match_doc *d, bool fresh)
+                    const struct match_doc *d, const char *zone, size_t zone_len, bool fresh)
 {
     struct match_meta m;
     MDB_val k = {sizeof(docid), &docid}, v = {sizeof(m), &m};
     int mrc;
 
     match_doc_meta(d, &m);
+    m.zone = zone_len ? match_meta_zone(zone, zone_len) : 0;
     mrc = mdb_put(store_txn_mdb(t), ix->dmdb, &k, &v, fresh ? MDB_APPEND : 0);
     if (mrc == MDB_KEYEXIST && fresh)
         mrc = mdb_put(store_txn_mdb(t), ix->dmdb, &k, &v, 0);
@@ -1266,7 +1267,7 @@ static int index_profile(struct index *ix, struct store_txn *t, const struct pro
         rc = post_doc(&pst, d);
     }
     if (rc == 0)
-        rc = meta_put(ix, t, docid, d, fresh);
+        rc = meta_put(ix, t, docid, d, p->zone, zl, fresh);
 out:
     if (rc == 0)
         stats_add(s, d, +1);
@@ -1447,13 +1448,13 @@ static int meta_rebuild(struct store_txn *t, void *arg)
          mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         struct match_doc *d = NULL;
         struct match_meta m;
-        const char *blob;
-        size_t blob_len;
+        const char *blob, *zone;
+        size_t blob_len, zone_len;
         MDB_val mv = {sizeof(m), &m};
 
         if (k.mv_size != sizeof(uint32_t))
             continue;
-        rc = record_body(ix, t, &v, &blob, &blob_len, NULL, NULL);
+        rc = record_body(ix, t, &v, &blob, &blob_len, &zone, &zone_len);
         if (rc == 0)
             rc = match_doc_load(blob, blob_len, &d);
         if (rc == SM_EBADREQ || rc == SM_ESTORE) {
@@ -1465,6 +1466,7 @@ static int meta_rebuild(struct store_txn *t, void *arg)
         if (rc)
             break;
         match_doc_meta(d, &m);
+        m.zone = zone_len ? match_meta_zone(zone, zone_len) : 0;
         match_doc_destroy(&d);
         rc = store_txn_check(t, mdb_put(txn, ix->dmdb, &k, &mv, MDB_APPEND), "put doc meta");
     }
@@ -2169,7 +2171,7 @@ static uint32_t rank_chunk(struct cand *v, uint32_t from, uint32_t n, uint32_t w
  * of 100 does what 200 did without it, for half the doc loads (docs/matching.md, "Candidates").
  */
 #define EST_CACHE 256 /* contexts kept per query, by meta: candidates share a few dozen */
-#define EST_AHEAD 8   /* meta entries prefetched ahead: the table is 16 MiB at 1M docs */
+#define EST_AHEAD 8   /* meta entries prefetched ahead: the table is 32 MiB at 1M docs */
 
 struct est_slot {
     struct match_meta m; /* flags 0: empty */
@@ -2182,16 +2184,22 @@ struct est {
     struct est_slot cache[EST_CACHE];
 };
 
-/* The context estimate for meta m, through the query's cache (a hit compares the whole meta). */
+/*
+ * The context estimate for meta m, through the query's cache. The context reads the meta's
+ * first two words alone (country, kind, languages; not the filters' zone and sectors): a hit
+ * compares those.
+ */
+#define EST_KEY_BYTES offsetof(struct match_meta, sectors)
+
 static float est_context(struct est *e, const struct match_meta *m)
 {
     uint64_t w[2];
     struct est_slot *sl;
 
-    _Static_assert(EST_CACHE == 256 && sizeof(w) == sizeof(*m), "slot: the hash's top 8 bits");
+    _Static_assert(EST_CACHE == 256 && sizeof(w) == EST_KEY_BYTES, "slot: the hash's top 8 bits");
     memcpy(w, m, sizeof(w));
     sl = &e->cache[((w[0] ^ w[1]) * 0x9e3779b97f4a7c15ull) >> 56];
-    if (sl->m.flags && memcmp(&sl->m, m, sizeof(*m)) == 0)
+    if (sl->m.flags && memcmp(&sl->m, m, EST_KEY_BYTES) == 0)
         return sl->ctx;
     sl->m = *m;
     sl->ctx = (float)score_context_estimate(&score_default_params, e->a, e->type, m);
@@ -2200,11 +2208,17 @@ static float est_context(struct est *e, const struct match_meta *m)
 
 /*
  * Whether a doc with meta m may pass the filters that the meta decides (kind, country,
- * language); load_pool checks every filter on the doc itself anyway. A language past those
- * the meta keeps may be the one asked for: such a doc may pass.
+ * language, zone, sector); load_pool checks every filter on the doc itself anyway. A language
+ * past those the meta keeps may be the one asked for, and the zone and sector bits may be
+ * another's: such a doc may pass. zone and sector_bit are f's, computed once (0: no filter).
  */
-static bool meta_may_pass(const struct match_meta *m, const struct index_filters *f)
+static bool meta_may_pass(const struct match_meta *m, const struct index_filters *f,
+                          uint32_t zone, uint64_t sector_bit)
 {
+    if (zone && m->zone != zone)
+        return false;
+    if (sector_bit && !(m->sectors & sector_bit))
+        return false;
     if (f->kind >= 0 && m->kind != f->kind)
         return false;
     if (f->country[0] && memcmp(m->country, f->country, 2) != 0)
@@ -2228,7 +2242,9 @@ static bool meta_may_pass(const struct match_meta *m, const struct index_filters
 static void prefilter(const struct dmeta *dm, const struct index_filters *f, struct est *e,
                       struct cand *v, uint32_t *n)
 {
-    bool filtered = f->kind >= 0 || f->country[0] || f->lang[0];
+    uint32_t zone = f->zone[0] ? match_meta_zone(f->zone, strlen(f->zone)) : 0;
+    uint64_t sector_bit = f->sector[0] ? match_meta_sector_bit(f->sector, strlen(f->sector)) : 0;
+    bool filtered = f->kind >= 0 || f->country[0] || f->lang[0] || zone || sector_bit;
     uint32_t o = 0;
 
     if (!filtered && !e)
@@ -2240,7 +2256,7 @@ static void prefilter(const struct dmeta *dm, const struct index_filters *f, str
         if (i + EST_AHEAD < *n)
             dmeta_prefetch(dm, v[i + EST_AHEAD].docid);
         known = dmeta_get(dm, v[i].docid, &m);
-        if (known && filtered && !meta_may_pass(&m, f))
+        if (known && filtered && !meta_may_pass(&m, f, zone, sector_bit))
             continue;
         /* Without published meta (a doc newer than the table) the context counts as 1. */
         if (e)

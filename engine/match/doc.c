@@ -525,11 +525,28 @@ int32_t match_terms_find(const struct match_doc *d, const struct match_term *v, 
     return -1;
 }
 
+uint64_t match_meta_sector_bit(const char *prefix, size_t n)
+{
+    return 1ull << (text_hash(prefix, n) & 63);
+}
+
+uint32_t match_meta_zone(const char *zone, size_t n)
+{
+    char low[MATCH_ZONE_HASH_MAX];
+    uint32_t h;
+
+    n = SM_MIN(n, sizeof(low));
+    for (size_t i = 0; i < n; i++)
+        low[i] = zone[i] >= 'A' && zone[i] <= 'Z' ? (char)(zone[i] - 'A' + 'a') : zone[i];
+    h = (uint32_t)text_hash(low, n);
+    return h ? h : 1;
+}
+
 void match_doc_meta(const struct match_doc *d, struct match_meta *m)
 {
     const struct match_cc *l = match_doc_langs(d);
 
-    _Static_assert(sizeof(struct match_meta) == 16, "two 64-bit words: docmeta.c stores it so");
+    _Static_assert(sizeof(struct match_meta) == 32, "four 64-bit words: docmeta.c stores it so");
     memset(m, 0, sizeof(*m));
     memcpy(m->country, d->country, 2);
     m->kind = d->kind;
@@ -539,4 +556,15 @@ void match_doc_meta(const struct match_doc *d, struct match_meta *m)
         m->flags |= MATCH_META_MORE_LANGS;
     for (uint32_t i = 0; i < m->n_langs; i++)
         m->langs[i] = l[i];
+    for (uint32_t i = 0; i < match_doc_n_items(d); i++) {
+        const struct match_item *it = match_doc_item(d, i);
+        const struct match_sector *sec = match_item_sectors(d, it);
+
+        for (uint32_t j = 0; j < it->n_sectors; j++) {
+            size_t n = strnlen(sec[j].code, MATCH_SECTOR_MAX);
+
+            for (size_t k = 1; k <= n; k++)
+                m->sectors |= match_meta_sector_bit(sec[j].code, k);
+        }
+    }
 }

@@ -178,7 +178,8 @@ static inline const char *match_term_str(const struct match_doc *d, const struct
 
 /*
  * What the leads' first stage knows of a candidate without loading it (index.c keeps one per
- * docid in memory): the profile-level inputs of the context score. 16 bytes, no padding holes.
+ * docid in memory): the profile-level inputs of the context score, and enough of its zone and
+ * sectors to drop most candidates a zone or sector filter rejects. 32 bytes, no padding holes.
  */
 #define MATCH_META_LANGS 5
 struct match_meta {
@@ -188,12 +189,29 @@ struct match_meta {
     uint8_t flags;   /* MATCH_META_* */
     struct match_cc langs[MATCH_META_LANGS]; /* sorted, as in the doc */
     uint8_t reserved;
+    uint64_t sectors; /* match_meta_sector_bit of every prefix of every item's sectors */
+    uint32_t zone;    /* match_meta_zone of the profile's zone; 0: none */
+    uint32_t reserved2;
 };
 #define MATCH_META_SET 1u        /* the entry describes a doc */
 #define MATCH_META_MORE_LANGS 2u /* the profile lists more languages than langs[] holds */
 
-/* d's meta: its country, kind and first MATCH_META_LANGS languages (sorted, as in d). */
+/*
+ * d's meta: its country, kind, first MATCH_META_LANGS languages (sorted, as in d) and sector
+ * bits. The zone is not in the doc: the caller sets m->zone.
+ */
 void match_doc_meta(const struct match_doc *d, struct match_meta *m);
+/*
+ * The bit of an ISIC code's prefix (the first n bytes, 1 to 5) in match_meta.sectors: a doc
+ * whose bit is clear has no item sector starting with it; a set bit may be another prefix's.
+ */
+uint64_t match_meta_sector_bit(const char *prefix, size_t n);
+/*
+ * A zone's 32-bit hash, case-insensitive (zones compare so), of its first MATCH_ZONE_HASH_MAX
+ * bytes; never 0 (no zone).
+ */
+#define MATCH_ZONE_HASH_MAX 512
+uint32_t match_meta_zone(const char *zone, size_t n);
 
 /* Index of term (bytes s, len, hash h = text_hash(s, len)) in a sorted vector, or -1. */
 int32_t match_terms_find(const struct match_doc *d, const struct match_term *v, uint32_t n,

@@ -303,7 +303,7 @@ def test_cli_leads_and_search():
 def test_filter_finds_few_partners_behind_many_better_ones():
     """850 French distributors match Q's need better than 3 German ones. A leads page looks at
     800 docs at most, a search page at 400: only the candidates' meta, checked before loading,
-    lets country=DE find the Germans. The same after kill -9 of the engine (the meta is stored
+    lets country=DE (and the Germans' own zone or sector class) find the Germans. The same after kill -9 of the engine (the meta is stored
     with the docs and loaded again). Runs last: the crowd would change the other tests' leads."""
     q = P("q-cn-crowd", "sme", "Quill Stationery", "CN",
           needs=[item("distribution", "stationery distributor wholesale school office",
@@ -312,7 +312,8 @@ def test_filter_finds_few_partners_behind_many_better_ones():
                offers=[item("distribution", "stationery distributor wholesale school office",
                             ["G4649"], ["stationery wholesale"])]) for i in range(850)]
     crowd += [P("de-crowd-%d" % i, "large", "Deutsch %d" % i, "DE", sectors=["G4649"],
-                offers=[item("distribution", "stationery", ["G4649"])]) for i in range(3)]
+                zone="ruhr-hub", offers=[item("distribution", "stationery", ["G4643"])])
+              for i in range(3)]
     lines = "\n".join(json.dumps(p) for p in [q] + crowd) + "\n"
     st, _, body = cluster.request("POST", "/v1/profiles/import", lines.encode(),
                                   {"Content-Type": "application/x-ndjson"})
@@ -332,6 +333,9 @@ def test_filter_finds_few_partners_behind_many_better_ones():
             assert german <= set(ids(body)), body
             assert {x["country"] for x in body["leads"]} == {"DE"}, body
         assert ids(leads("q-cn-crowd", country="DE", kind="sme")) == []
+        # A zone or a sector only they have: decided by the meta too (zone and sector bits).
+        for body in (leads("q-cn-crowd", zone="Ruhr-Hub"), leads("q-cn-crowd", sector="G4643")):
+            assert set(ids(body)) == german, body
         st, _, body = cluster.request("POST", "/v1/search", {
             "text": "stationery distributor wholesale", "filters": {"country": "DE"}})
         assert st == 200 and german <= set(ids(body, "results")), body

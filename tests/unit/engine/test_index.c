@@ -500,10 +500,12 @@ static int put_crowd(struct store_txn *t, void *arg)
 
         snprintf(json, sizeof(json),
                  "{\"id\": \"%s-%04d\", \"kind\": \"large\", \"name\": \"Crowd %d\", "
-                 "\"country\": \"%s\", \"languages\": [\"en\"], \"sectors\": [\"G4649\"], "
-                 "\"offers\": [{\"type\": \"distribution\", \"sectors\": [\"G4649\"], %s"
+                 "\"country\": \"%s\", \"zone\": \"%s\", \"languages\": [\"en\"], "
+                 "\"sectors\": [\"G4649\"], "
+                 "\"offers\": [{\"type\": \"distribution\", \"sectors\": [\"%s\"], %s"
                  "\"text\": \"%s\"}]}",
-                 de ? "de" : "fr", i, i, de ? "DE" : "FR",
+                 de ? "de" : "fr", i, i, de ? "DE" : "FR", de ? "ruhr-hub" : "lyon-hub",
+                 de ? "G4641" : "G4649",
                  de ? "" : "\"keywords\": [\"stationery wholesale\"], ",
                  de ? "stationery" : "stationery distributor wholesale school office");
         rc = put_json(t, json);
@@ -542,6 +544,27 @@ static void test_index_leads_filter_finds_few_behind_many(void **state)
     for (uint32_t i = 0; i < r.n; i++)
         assert_memory_equal(match_doc_id(r.v[i].b), "de-", 3);
     index_leads_release(&r);
+    /*
+     * The zone and sector filters likewise (the German offers are in class G4641, not G4649),
+     * also with the meta made again from the docs at open (the zone comes from the doc record).
+     */
+    for (int k = 0; k < 6; k++) {
+        if (k == 3) {
+            end_read(f);
+            assert_int_equal(store_write(f->st, damage_meta, NULL), 0);
+            reopen(f);
+        }
+        index_filters_init(&flt);
+        if (k % 3 == 0)
+            snprintf(flt.zone, sizeof(flt.zone), "Ruhr-Hub");
+        else
+            snprintf(flt.sector, sizeof(flt.sector), k % 3 == 1 ? "G4641" : "G464");
+        assert_int_equal(index_leads(f->ix, snap(f), "qa", 2, &flt, 0, 10, false, &r), 0);
+        assert_int_equal(r.n, k % 3 == 2 ? 10 : 3); /* G464 holds both */
+        for (uint32_t i = 0; k % 3 < 2 && i < r.n; i++)
+            assert_memory_equal(match_doc_id(r.v[i].b), "de-", 3);
+        index_leads_release(&r);
+    }
     /* Search too: a pool of 50 looks at 400 docs at most. */
     {
         static const char text[] = "stationery distributor wholesale school office";

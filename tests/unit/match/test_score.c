@@ -883,6 +883,33 @@ static void test_threads_with_own_analyzers_agree_and_share_docs(void **state)
     match_doc_destroy(&b);
 }
 
+/*
+ * The meta's filter bits: every prefix of every item sector sets its bit (N8299 and G4649 of
+ * kaiser's offers, C3290 of its need) and nothing else does; zones hash case-insensitively and
+ * never to 0 (no zone).
+ */
+static void test_meta_keeps_sector_bits_and_zone_hashes(void **state)
+{
+    struct match_doc *d = doc(&kaiser);
+    struct match_meta m;
+    static const char *codes[] = {"N8299", "G4649", "C3290"};
+    uint64_t want = 0;
+
+    (void)state;
+    match_doc_meta(d, &m);
+    for (size_t i = 0; i < 3; i++)
+        for (size_t n = 1; n <= 5; n++) {
+            assert_true(m.sectors & match_meta_sector_bit(codes[i], n));
+            want |= match_meta_sector_bit(codes[i], n);
+        }
+    assert_int_equal(m.sectors, want); /* nothing else */
+    assert_int_equal(m.zone, 0);       /* the index sets it */
+    assert_int_equal(match_meta_zone("Ruhr-Hub", 8), match_meta_zone("ruhr-hub", 8));
+    assert_int_not_equal(match_meta_zone("ruhr-hub", 8), match_meta_zone("ruhr-hu", 7));
+    assert_int_not_equal(match_meta_zone("", 0), 0);
+    match_doc_destroy(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -910,6 +937,7 @@ int main(void)
         cmocka_unit_test(test_search_ranks_by_bm25_and_reports_matched_terms),
         cmocka_unit_test(test_search_ties_break_by_id),
         cmocka_unit_test(test_threads_with_own_analyzers_agree_and_share_docs),
+        cmocka_unit_test(test_meta_keeps_sector_bits_and_zone_hashes),
     };
     return cmocka_run_group_tests_name("match_score", tests, setup, teardown);
 }
