@@ -34,7 +34,8 @@ struct dmeta_change {
 };
 
 struct dmeta {
-    uint64_t **chunks;            /* DMETA_CHUNKS pointers, NULL until used */
+    uint64_t **chunks;            /* DMETA_CHUNKS pointers, NULL until used: context words */
+    uint64_t **fchunks;           /* the same for the filters' words (docmeta.c) */
     struct dmeta_change *staged; /* writer only */
     size_t n_staged, cap_staged;
 };
@@ -45,9 +46,12 @@ void dmeta_free(struct dmeta *t);
 
 /* Readers: docid's meta into *out; false (and *out zeroed) when none is published. */
 bool dmeta_get(const struct dmeta *t, uint32_t docid, struct match_meta *out);
+/* The same without the filters' words (out's sectors and zone are 0): half the memory read. */
+bool dmeta_get_context(const struct dmeta *t, uint32_t docid, struct match_meta *out);
 
-/* Readers: start loading docid's entry into the cache (a dmeta_get to come). */
-void dmeta_prefetch(const struct dmeta *t, uint32_t docid);
+/* Readers: start loading docid's entry into the cache (a dmeta_get to come; with filters, the
+ * filters' words too). */
+void dmeta_prefetch(const struct dmeta *t, uint32_t docid, bool filters);
 
 /* Set docid's entry at once (m NULL: clear it): the open-time load, before any reader. */
 int dmeta_set(struct dmeta *t, uint32_t docid, const struct match_meta *m);

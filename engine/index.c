@@ -2254,8 +2254,9 @@ static void prefilter(const struct dmeta *dm, const struct index_filters *f, str
         bool known;
 
         if (i + EST_AHEAD < *n)
-            dmeta_prefetch(dm, v[i + EST_AHEAD].docid);
-        known = dmeta_get(dm, v[i].docid, &m);
+            dmeta_prefetch(dm, v[i + EST_AHEAD].docid, zone || sector_bit);
+        known = zone || sector_bit ? dmeta_get(dm, v[i].docid, &m)
+                                   : dmeta_get_context(dm, v[i].docid, &m);
         if (known && filtered && !meta_may_pass(&m, f, zone, sector_bit))
             continue;
         /* Without published meta (a doc newer than the table) the context counts as 1. */

@@ -103,6 +103,8 @@ static void test_any_docid_far_apart_and_many_staged(void **state)
         struct match_meta m = meta("JP", (uint8_t)(i % 4));
 
         m.reserved = (uint8_t)i;
+        m.sectors = ~(uint64_t)i;
+        m.zone = (uint32_t)i + 1000;
         assert_int_equal(dmeta_set(&t, ids[i], &m), 0);
     }
     /* More staged changes than the staging area starts with. */
@@ -113,15 +115,22 @@ static void test_any_docid_far_apart_and_many_staged(void **state)
     }
     dmeta_publish(&t);
     for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
-        dmeta_prefetch(&t, ids[i]);
+        dmeta_prefetch(&t, ids[i], i % 2);
         assert_true(dmeta_get(&t, ids[i], &got));
         assert_int_equal(got.reserved, i);
+        /* The filters' words live apart from the context's: neighbours do not mix them up. */
+        assert_int_equal(got.sectors, ~(uint64_t)i);
+        assert_int_equal(got.zone, i + 1000);
+        assert_true(dmeta_get_context(&t, ids[i], &got));
+        assert_int_equal(got.reserved, i);
+        assert_int_equal(got.sectors, 0);
+        assert_int_equal(got.zone, 0);
     }
     assert_true(dmeta_get(&t, 5099, &got));
     assert_memory_equal(got.country, "VN", 2);
     assert_false(dmeta_get(&t, 5100, &got));
     assert_false(dmeta_get(&t, 2, &got));
-    dmeta_prefetch(&t, 3000000000u); /* a chunk never made: nothing to load */
+    dmeta_prefetch(&t, 3000000000u, true); /* a chunk never made: nothing to load */
     dmeta_free(&t);
 }
 
