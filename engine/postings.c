@@ -57,12 +57,14 @@ size_t post_record_encode(const uint32_t *ids, size_t n, uint8_t *out)
 }
 
 /*
- * A record at *p: its docids (at most max) into ids, *p moved past it. Queries decode ~10,000
- * docids each: one-byte gaps take the fast path, and the checks are folded into two tests after
- * the loop (a zero gap, a sum past 32 bits: the sum is 64-bit and cannot wrap).
+ * A record at *p: its docids (at most max) into ids (NULL: not kept), *p moved past it, their
+ * count in *n and the last in *last. Queries decode ~10,000 docids each: one-byte gaps take
+ * the fast path, and the checks are folded into two tests after the loop (a zero gap, a sum
+ * past 32 bits: the sum is 64-bit and cannot wrap). Inlined with a constant ids, each caller
+ * gets its own loop.
  */
-static int record_get(const uint8_t **pp, const uint8_t *end, uint32_t *ids, size_t max,
-                      size_t *n)
+static inline int record_scan(const uint8_t **pp, const uint8_t *end, uint32_t *ids, size_t max,
+                              size_t *n, uint32_t *last)
 {
     const uint8_t *p = *pp;
     uint64_t sum = 0;
@@ -77,13 +79,23 @@ static int record_get(const uint8_t **pp, const uint8_t *end, uint32_t *ids, siz
             return SM_ESTORE;
         zero |= v == 0;
         sum += v;
-        ids[i] = (uint32_t)sum;
+        if (ids)
+            ids[i] = (uint32_t)sum;
     }
     if (zero || sum > UINT32_MAX)
         return SM_ESTORE;
     *pp = p;
     *n = m;
+    *last = (uint32_t)sum;
     return 0;
+}
+
+static int record_get(const uint8_t **pp, const uint8_t *end, uint32_t *ids, size_t max,
+                      size_t *n)
+{
+    uint32_t last;
+
+    return record_scan(pp, end, ids, max, n, &last);
 }
 
 int post_record_decode(const uint8_t *p, size_t len, uint32_t *ids, size_t max, size_t *n)
@@ -364,30 +376,22 @@ static int apply_blocks(struct post_writer *w, const uint8_t key[POST_KEY_LEN],
 }
 
 /*
- * The record at p (up to end, exactly): its size *n, its last docid, and where its gaps start.
- * The checks of record_get, without writing the docids out. SM_ESTORE for a damaged record.
+ * The record at p (up to end, exactly): its size *n, its last docid, and where its gaps start
+ * (after the varint n). SM_ESTORE for a damaged record.
  */
 static int record_last(const uint8_t *p, const uint8_t *end, uint32_t *n, uint32_t *last,
                        const uint8_t **gaps)
 {
-    uint64_t sum = 0;
-    uint32_t m, v, zero = 0;
+    const uint8_t *q = p;
+    uint32_t m;
+    size_t k;
 
-    if (!varint_get(&p, end, &m) || m > POST_BLOCK)
+    if (!varint_get(&q, end, &m))
         return SM_ESTORE;
-    *gaps = p;
-    for (uint32_t i = 0; i < m; i++) {
-        if (p < end && *p < 0x80)
-            v = *p++;
-        else if (!varint_get(&p, end, &v))
-            return SM_ESTORE;
-        zero |= v == 0;
-        sum += v;
-    }
-    if (zero || sum > UINT32_MAX || p != end)
+    *gaps = q;
+    if (record_scan(&p, end, NULL, POST_BLOCK, &k, last) || p != end)
         return SM_ESTORE;
-    *n = m;
-    *last = (uint32_t)sum;
+    *n = (uint32_t)k;
     return 0;
 }
 
