@@ -576,12 +576,21 @@ static void test_index_leads_filter_finds_few_behind_many(void **state)
         for (uint32_t i = 0; i < h.n; i++) /* the German match less: none in the top 10 */
             assert_memory_not_equal(match_doc_id(h.v[i].d), "de-", 3);
         index_hits_release(&h);
-        memcpy(flt.country, "DE", 3);
-        assert_int_equal(index_search(f->ix, snap(f), text, strlen(text), &flt, 0, 10, &h), 0);
-        assert_int_equal(h.n, 3);
-        for (uint32_t i = 0; i < h.n; i++)
-            assert_memory_equal(match_doc_id(h.v[i].d), "de-", 3);
-        index_hits_release(&h);
+        for (int k = 0; k < 3; k++) { /* by country, by zone, by sector class */
+            index_filters_init(&flt);
+            if (k == 0)
+                memcpy(flt.country, "DE", 3);
+            else if (k == 1)
+                snprintf(flt.zone, sizeof(flt.zone), "ruhr-HUB");
+            else
+                snprintf(flt.sector, sizeof(flt.sector), "G4641");
+            assert_int_equal(
+                index_search(f->ix, snap(f), text, strlen(text), &flt, 0, 10, &h), 0);
+            assert_int_equal(h.n, 3);
+            for (uint32_t i = 0; i < h.n; i++)
+                assert_memory_equal(match_doc_id(h.v[i].d), "de-", 3);
+            index_hits_release(&h);
+        }
     }
 }
 
