@@ -8,7 +8,7 @@
 #include "docmeta.h"
 
 #define DMETA_CHUNK_BITS 16
-#define DMETA_CHUNK (1u << DMETA_CHUNK_BITS)          /* entries per chunk: 2 MiB */
+#define DMETA_CHUNK (1u << DMETA_CHUNK_BITS)         /* entries per chunk: 2 MiB */
 #define DMETA_CHUNKS (1u << (32 - DMETA_CHUNK_BITS)) /* covers every uint32 docid */
 
 /*

@@ -34,8 +34,8 @@ struct dmeta_change {
 };
 
 struct dmeta {
-    uint64_t **chunks;            /* DMETA_CHUNKS pointers, NULL until used: context words */
-    uint64_t **fchunks;           /* the same for the filters' words (docmeta.c) */
+    uint64_t **chunks;           /* DMETA_CHUNKS pointers, NULL until used: context words */
+    uint64_t **fchunks;          /* the same for the filters' words (docmeta.c) */
     struct dmeta_change *staged; /* writer only */
     size_t n_staged, cap_staged;
 };

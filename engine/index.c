@@ -31,7 +31,7 @@
 #define POOL_MIN 100          /* leads: candidates scored exactly (first pages) */
 #define SEARCH_POOL_MIN 50    /* search: its upper bound is close to BM25 itself */
 #define LOADS_PER_POOL 8      /* with filters: docs looked at per candidate kept */
-#define PBUF_KEEP (1u << 20)  /* buffered posting ops whose memory is kept while the writer idles */
+#define PBUF_KEEP (1u << 20)  /* posting ops whose buffers go back once the writer idles */
 
 enum { SIDE_OFFER = 0, SIDE_NEED = 1 };
 
@@ -1691,12 +1691,13 @@ int index_open(struct index **out, struct store *st)
     if (rc == 0)
         rc = dmeta_init(&ix->dm);
     if (rc == 0)
-        rc = store_add_batch_hook(st, &(struct store_batch_hook){.begin = pbuf_begin,
-                                                                 .before_commit = pbuf_before_commit,
-                                                                 .savepoint = pbuf_savepoint,
-                                                                 .rollback = pbuf_rollback,
-                                                                 .idle = pbuf_idle,
-                                                                 .user = ix});
+        rc =
+            store_add_batch_hook(st, &(struct store_batch_hook){.begin = pbuf_begin,
+                                                                .before_commit = pbuf_before_commit,
+                                                                .savepoint = pbuf_savepoint,
+                                                                .rollback = pbuf_rollback,
+                                                                .idle = pbuf_idle,
+                                                                .user = ix});
     if (rc == 0)
         rc = store_add_batch_hook(st, &(struct store_batch_hook){.begin = dm_begin,
                                                                  .savepoint = dm_savepoint,
@@ -2212,8 +2213,8 @@ static float est_context(struct est *e, const struct match_meta *m)
  * past those the meta keeps may be the one asked for, and the zone and sector bits may be
  * another's: such a doc may pass. zone and sector_bit are f's, computed once (0: no filter).
  */
-static bool meta_may_pass(const struct match_meta *m, const struct index_filters *f,
-                          uint32_t zone, uint64_t sector_bit)
+static bool meta_may_pass(const struct match_meta *m, const struct index_filters *f, uint32_t zone,
+                          uint64_t sector_bit)
 {
     if (zone && m->zone != zone)
         return false;

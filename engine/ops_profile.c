@@ -365,8 +365,10 @@ out:
 }
 
 const struct ops_def ops_profile_defs[] = {
-    {"profile.create", OPS_WRITE, op_create, NULL}, {"profile.put", OPS_WRITE, op_put, NULL},
-    {"profile.get", OPS_READ, op_get, NULL},        {"profile.delete", OPS_WRITE, op_delete, NULL},
+    {"profile.create", OPS_WRITE, op_create, NULL},
+    {"profile.put", OPS_WRITE, op_put, NULL},
+    {"profile.get", OPS_READ, op_get, NULL},
+    {"profile.delete", OPS_WRITE, op_delete, NULL},
     {"profile.import", OPS_WRITE, op_import, prepare_import},
 };
 const size_t ops_profile_count = SM_ARRAY_SIZE(ops_profile_defs);

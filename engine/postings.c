@@ -90,8 +90,7 @@ static inline int record_scan(const uint8_t **pp, const uint8_t *end, uint32_t *
     return 0;
 }
 
-static int record_get(const uint8_t **pp, const uint8_t *end, uint32_t *ids, size_t max,
-                      size_t *n)
+static int record_get(const uint8_t **pp, const uint8_t *end, uint32_t *ids, size_t max, size_t *n)
 {
     uint32_t last;
 

@@ -505,8 +505,7 @@ static int put_crowd(struct store_txn *t, void *arg)
                  "\"offers\": [{\"type\": \"distribution\", \"sectors\": [\"%s\"], %s"
                  "\"text\": \"%s\"}]}",
                  de ? "de" : "fr", i, i, de ? "DE" : "FR", de ? "ruhr-hub" : "lyon-hub",
-                 de ? "G4641" : "G4649",
-                 de ? "" : "\"keywords\": [\"stationery wholesale\"], ",
+                 de ? "G4641" : "G4649", de ? "" : "\"keywords\": [\"stationery wholesale\"], ",
                  de ? "stationery" : "stationery distributor wholesale school office");
         rc = put_json(t, json);
     }
@@ -584,8 +583,7 @@ static void test_index_leads_filter_finds_few_behind_many(void **state)
                 snprintf(flt.zone, sizeof(flt.zone), "ruhr-HUB");
             else
                 snprintf(flt.sector, sizeof(flt.sector), "G4641");
-            assert_int_equal(
-                index_search(f->ix, snap(f), text, strlen(text), &flt, 0, 10, &h), 0);
+            assert_int_equal(index_search(f->ix, snap(f), text, strlen(text), &flt, 0, 10, &h), 0);
             assert_int_equal(h.n, 3);
             for (uint32_t i = 0; i < h.n; i++)
                 assert_memory_equal(match_doc_id(h.v[i].d), "de-", 3);

@@ -161,11 +161,10 @@ static void test_batch_hooks_run_once_per_attempt_and_roll_back_failed_requests(
     struct counts c = {.next_mark = 7};
 
     assert_int_equal(store_open(&f->st, f->dir, &o), 0);
-    assert_int_equal(
-        store_add_batch_hook(f->st, &(struct store_batch_hook){c_begin, c_before_commit,
-                                                               c_savepoint, c_rollback, &c, c_end,
-                                                               c_idle}),
-        0);
+    assert_int_equal(store_add_batch_hook(
+                         f->st, &(struct store_batch_hook){c_begin, c_before_commit, c_savepoint,
+                                                           c_rollback, &c, c_end, c_idle}),
+                     0);
     assert_int_equal(store_write(f->st, three_requests, NULL), 0);
     assert_int_equal(c.begin, 1);
     assert_int_equal(c.before_commit, 1);

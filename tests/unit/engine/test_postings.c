@@ -398,9 +398,9 @@ static int put_raw(struct store_txn *t, void *arg)
 static void test_postings_a_damaged_record_is_an_error(void **state)
 {
     struct fx *f = *state;
-    static const uint8_t zero_gap[] = {9, 2, 5, 0}; /* count 9, two docids, the second gap 0 */
+    static const uint8_t zero_gap[] = {9, 2, 5, 0};    /* count 9, two docids, the second gap 0 */
     static const uint8_t short_count[] = {1, 2, 5, 1}; /* count 1 for a tail of two docids */
-    static const uint8_t cut[] = {9, 3, 5, 1};          /* three docids, two gaps */
+    static const uint8_t cut[] = {9, 3, 5, 1};         /* three docids, two gaps */
     const struct raw bad[] = {{f, zero_gap, sizeof(zero_gap)},
                               {f, short_count, sizeof(short_count)},
                               {f, cut, sizeof(cut)}};
