@@ -681,6 +681,13 @@ static void process_batch(struct writer *w)
     w->now_ms = sm_wall_ms();
     w->ahead_taken = false;
     rc = store_write(s->cfg.store, run_batch, w);
+    /*
+     * A last run that stopped before take_ahead (the map full and not grown) left cur's
+     * prepared set in place: end it before cur's profiles are freed below, or a helper could
+     * still read one, and a later put find a stale doc at a reused address.
+     */
+    if (!w->ahead_taken)
+        store_prepare_end(s->cfg.store);
     if (rc) {
         log_error("server: commit of %zu requests failed: %s", g->n, sm_strerror(rc));
         ops_events_clear(&w->ev);

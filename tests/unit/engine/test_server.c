@@ -30,7 +30,7 @@ struct fx {
     unsigned n_socks;
 };
 
-static int setup_with(void **state, bool with_index)
+static int setup_with(void **state, bool with_index, const struct store_options *o)
 {
     struct fx *f = calloc(1, sizeof(*f));
     struct server_config cfg = {0};
@@ -38,7 +38,7 @@ static int setup_with(void **state, bool with_index)
     f->dir = tu_tempdir();
     snprintf(f->ep, sizeof(f->ep), "ipc://%s/req.sock", f->dir);
     snprintf(f->pub_ep, sizeof(f->pub_ep), "ipc://%s/pub.sock", f->dir);
-    if (store_open(&f->st, f->dir, NULL) || ops_table_default(&f->tab))
+    if (store_open(&f->st, f->dir, o) || ops_table_default(&f->tab))
         return -1;
     if (with_index && index_open(&f->ix, f->st))
         return -1;
@@ -59,13 +59,21 @@ static int setup_with(void **state, bool with_index)
 
 static int setup(void **state)
 {
-    return setup_with(state, false);
+    return setup_with(state, false, NULL);
 }
 
 /* With the matching index, as the engine runs: imports are analysed by its helper threads. */
 static int setup_index(void **state)
 {
-    return setup_with(state, true);
+    return setup_with(state, true, NULL);
+}
+
+/* With the index and a map that cannot grow past 1 MiB: imports soon fill it. */
+static int setup_small_map(void **state)
+{
+    const struct store_options o = {.map_size = 1u << 20, .map_max = 1u << 20};
+
+    return setup_with(state, true, &o);
 }
 
 static int teardown(void **state)
@@ -366,16 +374,12 @@ static void ahead_word(char out[8], int r, int i)
  * a bad item fails alone, each profile is found by its own word, and a profile imported again
  * by a later request (in another group, or the same) is found by its new word only.
  */
-static void test_imports_back_to_back_are_decoded_ahead_and_all_land(void **state)
+/*
+ * Send AHEAD_REQS imports of AHEAD_PER profiles at once, request r with id r: request 5 imports
+ * profile 0 of request 0 again, renamed; item 3 of each is bad (its country).
+ */
+static void send_imports(void *d)
 {
-    struct fx *f = *state;
-    void *d = client(f, ZMQ_DEALER);
-    bool seen[AHEAD_REQS] = {false};
-    msgpack_unpacked u;
-    struct proto_reply rep;
-    char id[64];
-
-    msgpack_unpacked_init(&u);
     for (int r = 0; r < AHEAD_REQS; r++) {
         size_t cap = 64, len = 0;
         char *body = malloc(cap);
@@ -385,7 +389,6 @@ static void test_imports_back_to_back_are_decoded_ahead_and_all_land(void **stat
             char pid[32], extra[128], word[8], *p;
             size_t pl;
 
-            /* Request 5 imports profile 0 of request 0 again, renamed; item 3 of each is bad. */
             snprintf(pid, sizeof(pid), "ah-%d-%d", r == 5 && i == 0 ? 0 : r, i);
             ahead_word(word, r == 5 && i == 0 ? 0 : r, i);
             if (i == 3)
@@ -406,6 +409,19 @@ static void test_imports_back_to_back_are_decoded_ahead_and_all_land(void **stat
         send_request(d, (uint64_t)r, "profile.import", body);
         free(body);
     }
+}
+
+static void test_imports_back_to_back_are_decoded_ahead_and_all_land(void **state)
+{
+    struct fx *f = *state;
+    void *d = client(f, ZMQ_DEALER);
+    bool seen[AHEAD_REQS] = {false};
+    msgpack_unpacked u;
+    struct proto_reply rep;
+    char id[64];
+
+    msgpack_unpacked_init(&u);
+    send_imports(d);
     for (int r = 0; r < AHEAD_REQS; r++) {
         const msgpack_object *res;
 
@@ -446,6 +462,41 @@ static void test_imports_back_to_back_are_decoded_ahead_and_all_land(void **stat
         search_one(d, word, id, sizeof(id));
         assert_string_equal(id, "");
     }
+    msgpack_unpacked_destroy(&u);
+    sock_close(f, d);
+}
+
+/*
+ * The map fills while imports are prepared ahead of their turn: a group whose map cannot grow
+ * fails with a storage error, the groups prepared behind it are answered too, nothing crashes
+ * (the prepared profiles are freed only once the helpers are done with them: ASan checks), and
+ * the engine still answers.
+ */
+static void test_a_full_map_fails_imports_prepared_ahead_cleanly(void **state)
+{
+    struct fx *f = *state;
+    void *d = client(f, ZMQ_DEALER);
+    bool seen[AHEAD_REQS] = {false};
+    msgpack_unpacked u;
+    struct proto_reply rep;
+    int failed = 0;
+
+    msgpack_unpacked_init(&u);
+    send_imports(d);
+    for (int r = 0; r < AHEAD_REQS; r++) {
+        recv_reply(d, &u, &rep);
+        assert_true(rep.id < AHEAD_REQS);
+        assert_false(seen[rep.id]);
+        seen[rep.id] = true;
+        if (!rep.ok) {
+            assert_int_equal(rep.err.code, SM_ESTORE);
+            failed++;
+        }
+    }
+    assert_true(failed > 0);
+    send_request(d, 1000, "ping", NULL);
+    recv_reply(d, &u, &rep);
+    assert_true(rep.ok);
     msgpack_unpacked_destroy(&u);
     sock_close(f, d);
 }
@@ -528,6 +579,8 @@ int main(void)
         T(test_writes_are_published_after_commit),
         cmocka_unit_test_setup_teardown(test_imports_back_to_back_are_decoded_ahead_and_all_land,
                                         setup_index, teardown),
+        cmocka_unit_test_setup_teardown(test_a_full_map_fails_imports_prepared_ahead_cleanly,
+                                        setup_small_map, teardown),
         T(test_stop_answers_every_request_already_received),
         T(test_long_envelopes_are_echoed_or_dropped_without_wedging_readers),
         T(test_server_new_fails_cleanly_on_a_bad_endpoint),
