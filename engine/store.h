@@ -209,10 +209,12 @@ struct store_hook {
 /* Register a hook (copied). Returns 0 or -ENOSPC past STORE_HOOKS_MAX. */
 int store_add_hook(struct store *st, const struct store_hook *h);
 /*
- * Before a request puts many profiles (an import): let the hooks prepare them. v[i] must stay
- * valid until store_prepare_end, which the request must call on every path; the hooks read them
- * from other threads meanwhile, so nothing but store_profile_put's stamps (created_ms,
- * updated_ms, which no hook's preparation reads) may change in them.
+ * Before profiles are put in bulk (an import): let the hooks prepare them. A call replaces what
+ * an earlier one prepared. v[i] must stay valid until store_prepare_end, which whoever prepared
+ * must call on every path (the import itself, or the writer for the group it prepared ahead,
+ * engine/server.c); the hooks read them from other threads meanwhile, so nothing but
+ * store_profile_put's stamps (created_ms, updated_ms, which no hook's preparation reads) may
+ * change in them.
  */
 void store_prepare(struct store *st, struct profile *const *v, size_t n);
 void store_prepare_end(struct store *st);
