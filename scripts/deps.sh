@@ -5,7 +5,7 @@ set -euo pipefail
 
 pkgs=(
   build-essential pkg-config meson ninja-build clang
-  libzmq3-dev liblmdb-dev liblz4-dev libzstd-dev libmsgpack-dev libuv1-dev libhttp-parser-dev libjansson-dev
+  libzmq3-dev liblmdb-dev liblz4-dev libzstd-dev libmsgpack-dev libuv1-dev libhttp-parser-dev libjansson-dev libyajl-dev
   libsodium-dev libcmocka-dev libstemmer-dev libutf8proc-dev libcsv-dev libcurl4-openssl-dev
   lmdb-utils curl
   # tests and benchmarks: Debian's python3 with pyzmq/msgpack/icalendar, SQLite FTS5, Xapian, CBC

@@ -248,7 +248,8 @@ def test_real_engine_cli_event_commands():
         url = "http://127.0.0.1:%d" % c.http_port
         cli = lambda *args: subprocess.run([harness.CLI, "--url", url] + list(args),
                                            capture_output=True, timeout=60)
-        tmp = tempfile.mkdtemp(prefix="smematch-cli-")
+        tmpdir = tempfile.TemporaryDirectory(prefix="smematch-cli-")
+        tmp = tmpdir.name
         ev = {"id": "expo9", "name": "Expo Nine", "timezone": "+08:00",
               "slots": [{"start": "2026-11-24T09:00:00+08:00", "end": "2026-11-24T09:20:00+08:00"},
                         {"start": "2026-11-24T09:20:00+08:00", "end": "2026-11-24T09:40:00+08:00"}],
@@ -279,6 +280,7 @@ def test_real_engine_cli_event_commands():
         assert b"cn-old" in out.stdout and b"09:00:00+08:00" in out.stdout, out  # slot 1 unavailable
         out = cli("event", "stats", "expo9")
         assert out.returncode == 0 and json.loads(out.stdout)["participants"] == 2, out
+        tmpdir.cleanup()
 
 
 if __name__ == "__main__":
