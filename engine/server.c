@@ -471,6 +471,21 @@ struct group {
 };
 
 /*
+ * The thread that prepares next (decodes its imports, hands them to store_prepare) while the
+ * writer applies cur's postings and commits. Decoding 5,000 profiles took ~10 % of the writer's
+ * time at 1M profiles, and the writer is the import's serial part. One job at a time: the writer
+ * starts it in take_ahead and waits for it (ahead_wait) before it touches next again.
+ */
+struct ahead_worker {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool on;   /* the thread runs; else the writer prepares next itself */
+    bool busy; /* a job was started and is not finished */
+    bool quit;
+};
+
+/*
  * Two groups: the one running (cur) and the one behind it (next), taken and prepared while cur's
  * postings are applied and committed (take_ahead).
  */
@@ -481,8 +496,9 @@ struct writer {
     struct ops_events ev;
     bool stop;        /* the stop message came: finish the groups received, then leave */
     bool ahead_taken; /* next was taken for cur (its first run; a re-run does not take more) */
-    struct profile **ahead;
+    struct profile **ahead; /* next's decoded profiles: the ahead worker's while it is busy */
     size_t n_ahead, cap_ahead;
+    struct ahead_worker aw;
 };
 
 struct one {
@@ -586,25 +602,119 @@ static int ahead_collect(struct writer *w)
     return 0;
 }
 
+/* Decode next's imports and hand them to store_prepare: the ahead job. */
+static void ahead_prepare(struct writer *w)
+{
+    if (ahead_collect(w))
+        w->n_ahead = 0;
+    if (w->n_ahead)
+        store_prepare(w->s->cfg.store, w->ahead, w->n_ahead);
+}
+
+static void *ahead_main(void *arg)
+{
+    struct writer *w = arg;
+    struct ahead_worker *aw = &w->aw;
+
+    pthread_mutex_lock(&aw->mu);
+    for (;;) {
+        while (!aw->busy && !aw->quit)
+            pthread_cond_wait(&aw->cv, &aw->mu);
+        if (!aw->busy)
+            break; /* quit, with no job left */
+        pthread_mutex_unlock(&aw->mu);
+        ahead_prepare(w);
+        pthread_mutex_lock(&aw->mu);
+        aw->busy = false;
+        pthread_cond_broadcast(&aw->cv);
+    }
+    pthread_mutex_unlock(&aw->mu);
+    return NULL;
+}
+
+static void ahead_init(struct writer *w)
+{
+    struct ahead_worker *aw = &w->aw;
+
+    memset(aw, 0, sizeof(*aw));
+    if (pthread_mutex_init(&aw->mu, NULL))
+        return;
+    if (pthread_cond_init(&aw->cv, NULL)) {
+        pthread_mutex_destroy(&aw->mu);
+        return;
+    }
+    aw->on = pthread_create(&aw->th, NULL, ahead_main, w) == 0;
+    if (!aw->on) {
+        log_warn("server: no ahead thread; the writer decodes imports itself");
+        pthread_cond_destroy(&aw->cv);
+        pthread_mutex_destroy(&aw->mu);
+    }
+}
+
+/* Wait until the ahead job, if any, is done with next (and w->ahead). */
+static void ahead_wait(struct writer *w)
+{
+    struct ahead_worker *aw = &w->aw;
+
+    if (!aw->on)
+        return;
+    pthread_mutex_lock(&aw->mu);
+    while (aw->busy)
+        pthread_cond_wait(&aw->cv, &aw->mu);
+    pthread_mutex_unlock(&aw->mu);
+}
+
+static void ahead_start(struct writer *w)
+{
+    struct ahead_worker *aw = &w->aw;
+
+    if (!aw->on) {
+        ahead_prepare(w);
+        return;
+    }
+    pthread_mutex_lock(&aw->mu);
+    aw->busy = true;
+    pthread_cond_broadcast(&aw->cv);
+    pthread_mutex_unlock(&aw->mu);
+}
+
+static void ahead_stop(struct writer *w)
+{
+    struct ahead_worker *aw = &w->aw;
+
+    if (!aw->on)
+        return;
+    pthread_mutex_lock(&aw->mu);
+    aw->quit = true;
+    pthread_cond_broadcast(&aw->cv);
+    pthread_mutex_unlock(&aw->mu);
+    pthread_join(aw->th, NULL);
+    pthread_cond_destroy(&aw->cv);
+    pthread_mutex_destroy(&aw->mu);
+    aw->on = false;
+}
+
 /*
  * Once cur's requests have run, the rest of its turn is the writer's alone: applying the
  * postings and committing take about half of an import's time. So take the requests queued
- * behind cur as the next group now, decode its imports and hand them to store_prepare: the
- * index's helpers analyse them meanwhile, on the other core (before, they waited for the next
- * group, and the writer then did half the analysis itself). Taken once per group; a re-run
- * after map growth only hands them to store_prepare again (cur's own imports replaced them).
- * Failing to prepare costs speed only: an import not prepared decodes and analyses itself.
+ * behind cur as the next group now and let the ahead thread decode its imports and hand them to
+ * store_prepare: the index's helpers analyse them meanwhile, on the other core (before, they
+ * waited for the next group, and the writer then did half the analysis itself). Taken once per
+ * group; a re-run after map growth only hands them to store_prepare again (cur's own imports
+ * replaced them). Failing to prepare costs speed only: an import not prepared decodes and
+ * analyses itself.
  */
 static void take_ahead(struct writer *w)
 {
     struct store *st = w->s->cfg.store;
 
-    store_prepare_end(st); /* cur's imports are done with theirs */
+    ahead_wait(w); /* a re-run: the first run's job may still be going */
+    store_prepare_end(st); /* cur's imports are done with theirs (or next's, on a re-run) */
     if (!w->ahead_taken) {
         w->ahead_taken = true;
         group_recv(w, w->next, false);
-        if (ahead_collect(w))
-            w->n_ahead = 0;
+        ahead_start(w);
+        return;
     }
     if (w->n_ahead)
         store_prepare(st, w->ahead, w->n_ahead);
@@ -745,6 +855,7 @@ static void *writer_main(void *arg)
         log_error("server: writer out of memory");
         goto out;
     }
+    ahead_init(&w);
     for (;;) {
         struct group *t;
 
@@ -760,12 +871,14 @@ static void *writer_main(void *arg)
                 continue;
         }
         process_batch(&w);
+        ahead_wait(&w); /* next is the writer's again */
         worked = true;
         t = w.cur;
         w.cur = w.next;
         w.next = t;
     }
 out:
+    ahead_stop(&w);
     store_prepare_end(s->cfg.store);
     group_release(&w.g[0], max);
     group_release(&w.g[1], max);
