@@ -353,7 +353,7 @@ static void usage(FILE *f)
             "  --conns C            HTTP connections (default 64)\n"
             "  --http-secs S        length of each HTTP load phase (default 10)\n"
             "  --window W           pipelined engine requests in flight (default 8)\n"
-            "  --import-parallel P  import POSTs in flight (default 3)\n"
+            "  --import-parallel P  import POSTs in flight (default 6, as smematch import)\n"
             "  --import-lines L     NDJSON lines per POST (default 5000)\n"
             "  --no-fts             skip the FTS5 peer\n"
             "  --fts-secs S         time budget of FTS5 per query set (default 120); all\n"
@@ -379,7 +379,7 @@ int main(int argc, char **argv)
         {"build", required_argument, NULL, 'b'},        {"keep", no_argument, NULL, 'K'},
         {"help", no_argument, NULL, 'h'},               {NULL, 0, NULL, 0}};
     struct opts o = {.count = 100000, .seed = "1", .preset = "general", .queries = 1000,
-                     .conns = 64, .window = 8, .import_par = 3, .import_lines = 5000,
+                     .conns = 64, .window = 8, .import_par = 6, .import_lines = 5000,
                      .http_secs = 10, .fts_secs = 120, .xapian_secs = 120,
                      .gw_timeout_ms = 60000};
     char tmp[512] = "", path_p[600], data[600], elog[600], glog[600], ep[64], pub[64];

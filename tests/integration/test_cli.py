@@ -60,6 +60,27 @@ def test_import_csv_in_many_batches_with_quoted_multiline_field():
         assert c.request("GET", "/v1/profiles/csv-11999")[0] == 200
 
 
+def test_import_in_parallel_reports_bad_lines_in_file_order():
+    with Cluster() as c:
+        # 16,000 lines: 4 batches in flight at once; a bad line in each, the last batch's
+        # smallest so that it tends to be answered first.
+        bad = {17, 5003, 10009, 15999}
+        lines = ["{broken" if i + 1 in bad else json.dumps(profile("par-%d" % i))
+                 for i in range(16000)]
+        path = write(os.path.join(c.data, "many.ndjson"), "\n".join(lines) + "\n")
+        r = cli(c, "import", "--parallel", "4", path)
+        assert r.returncode == 3, (r.returncode, r.stdout, r.stderr)
+        assert "15996 stored, 4 failed" in r.stdout, r.stdout
+        reported = [int(line.split()[1].rstrip(":")) for line in r.stderr.splitlines()
+                    if line.startswith("line ")]
+        assert reported == sorted(bad), r.stderr
+        for i in (0, 5003, 15999):
+            assert c.request("GET", "/v1/profiles/par-%d" % i)[0] == 200
+        for bad_flag in ("0", "17", "x"):
+            r = cli(c, "import", "--parallel", bad_flag, path)
+            assert r.returncode == 2 and "--parallel" in r.stderr, (bad_flag, r.stderr)
+
+
 def test_get_prints_profile_and_fails_clearly_for_missing_one():
     with Cluster() as c:
         assert c.request("POST", "/v1/profiles", profile("get-1"))[0] == 201
@@ -152,6 +173,7 @@ if __name__ == "__main__":
     run_tests([
         test_import_ndjson_keeps_good_lines_and_numbers_bad_ones,
         test_import_csv_in_many_batches_with_quoted_multiline_field,
+        test_import_in_parallel_reports_bad_lines_in_file_order,
         test_get_prints_profile_and_fails_clearly_for_missing_one,
         test_import_against_dead_gateway_fails_with_message,
         test_serve_loads_sample_once_restarts_engine_and_stops_cleanly,
