@@ -202,6 +202,9 @@ void ops_profiles_release(struct ops_profiles *p)
     for (uint32_t i = 0; p->ps && i < p->n; i++)
         if (p->valid && p->valid[i])
             profile_release(&p->ps[i]);
+    for (uint32_t i = 0; p->packed && i < p->n; i++)
+        store_packed_release(&p->packed[i]);
+    free(p->packed);
     free(p->ps);
     free(p->valid);
     free(p->ok);

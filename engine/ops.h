@@ -65,6 +65,10 @@ struct ops_profiles {
     bool *valid;
     struct profile **ok; /* the valid ones in order (n_ok): what store_prepare takes */
     uint32_t n, n_ok;
+    /* Decoded ahead with a clock (c->now_ms): each valid item's record packed for a put at
+     * now_ms (store_pack_ahead), which the handler then puts them at. NULL otherwise. */
+    struct store_packed *packed;
+    int64_t now_ms;
 };
 void ops_profiles_release(struct ops_profiles *p);
 
@@ -85,8 +89,9 @@ struct ops_ctx {
 typedef int (*ops_fn)(struct ops_ctx *c, const msgpack_object *body);
 
 /*
- * A write op's work before its turn, outside any transaction (c->st, c->info set): fill out, or
- * leave it empty (then the handler does it all). Returns 0 or -ENOMEM.
+ * A write op's work before its turn, outside any transaction (c->st, c->info set; c->now_ms if
+ * the work may be stamped with it, else 0): fill out, or leave it empty (then the handler does
+ * it all). Any thread. Returns 0 or -ENOMEM.
  */
 typedef int (*ops_prepare_fn)(const struct ops_ctx *c, const msgpack_object *body,
                               struct ops_profiles *out);

@@ -275,13 +275,28 @@ nomem:
 }
 
 /* profile.import before its turn: its items decoded (a bad body is left to the handler). */
+/*
+ * Decode ahead; with a clock, also pack each valid item's record for a put at that time (the
+ * handler then puts them at it: the time the engine took the request rather than the time its
+ * group began), so that the writer only stores them.
+ */
 static int prepare_import(const struct ops_ctx *c, const msgpack_object *body,
                           struct ops_profiles *out)
 {
     struct ops_ctx probe = *c; /* for import_list's error, which the handler reports */
     const msgpack_object *list = import_list(&probe, body);
+    int rc = list ? import_decode(c, list, out) : 0;
 
-    return list ? import_decode(c, list, out) : 0;
+    if (rc || !list || !c->now_ms || out->n == 0)
+        return rc;
+    out->packed = calloc(out->n, sizeof(*out->packed));
+    if (!out->packed)
+        return 0; /* not packed: the puts pack */
+    out->now_ms = c->now_ms;
+    for (uint32_t i = 0; i < out->n; i++)
+        if (out->valid[i])
+            store_pack_ahead(c->st, &out->ps[i], c->now_ms, &out->packed[i]);
+    return 0;
 }
 
 /*
@@ -340,7 +355,9 @@ static int op_import(struct ops_ctx *c, const msgpack_object *body)
                 goto out;
             continue;
         }
-        rc = store_profile_put(c->txn, &ps->ps[i], STORE_PUT_UPSERT, c->now_ms, &created);
+        rc = store_profile_put_packed(c->txn, &ps->ps[i], STORE_PUT_UPSERT,
+                                      ps->packed ? ps->now_ms : c->now_ms, &created,
+                                      ps->packed ? &ps->packed[i] : NULL);
         if (rc == 0)
             rc = pack_result(pk, item, &ps->ps[i], created, NULL);
         if (rc == 0)

@@ -575,7 +575,7 @@ static void group_recv(struct writer *w, struct group *g, bool block)
 /* The profiles next's requests decoded ahead, in order, into w->ahead. -ENOMEM. */
 static int ahead_collect(struct writer *w)
 {
-    const struct ops_ctx c = {.st = w->s->cfg.store, .info = &w->s->info};
+    const struct ops_ctx c = {.st = w->s->cfg.store, .info = &w->s->info, .now_ms = sm_wall_ms()};
     struct group *g = w->next;
 
     w->n_ahead = 0;

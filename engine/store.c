@@ -74,8 +74,13 @@ struct store {
     /* Writer-only scratch for encoding records: one allocation reused by every put. */
     msgpack_sbuffer scratch;
 
-    /* Compression, writer only: when to train next (UINT64_MAX: never) and the output buffer. */
+    /*
+     * Compression, writer only: when to train next (UINT64_MAX: never) and the output buffer.
+     * wd is the writer's; wd_mu guards its replacement against store_pack_ahead, which reads it
+     * from another thread (the writer reads it unlocked: it alone replaces it).
+     */
     ZSTD_CCtx *cctx;
+    pthread_mutex_t wd_mu;
     struct wdict wd;
     uint64_t dict_min, dict_retrain, train_at;
     uint8_t *zbuf;
@@ -377,6 +382,7 @@ void store_read_release(struct store_txn *t)
 /* This thread's decompression context and output buffer. */
 struct zthread {
     ZSTD_DCtx *dctx;
+    ZSTD_CCtx *cctx; /* store_pack_ahead's, made on first use */
     uint8_t *buf;
     size_t cap;
 };
@@ -392,6 +398,7 @@ static void zt_free(void *arg)
     if (!z)
         return;
     ZSTD_freeDCtx(z->dctx);
+    ZSTD_freeCCtx(z->cctx);
     free(z->buf);
     free(z);
 }
@@ -592,8 +599,10 @@ static int wd_set(struct store *st, uint32_t id, uint64_t trained_at, void *byte
         free(bytes);
         return SM_ESTORE;
     }
+    pthread_mutex_lock(&st->wd_mu);
     wd_release(&st->wd);
     st->wd = (struct wdict){id, trained_at, bytes, size, cd};
+    pthread_mutex_unlock(&st->wd_mu);
     st->train_at = trained_at < st->dict_retrain ? st->dict_retrain : UINT64_MAX;
     return 0;
 }
@@ -914,6 +923,7 @@ int store_open(struct store **out, const char *data_dir, const struct store_opti
     pthread_mutex_init(&st->gate_mu, NULL);
     pthread_cond_init(&st->gate_cv, NULL);
     pthread_mutex_init(&st->zd_mu, NULL);
+    pthread_mutex_init(&st->wd_mu, NULL);
     msgpack_sbuffer_init(&st->scratch);
     st->map_max = opt->map_max ? opt->map_max : DEFAULT_MAP_MAX;
     st->no_sync = opt->no_sync;
@@ -991,6 +1001,7 @@ void store_close(struct store **stp)
     for (unsigned i = 0; i < st->n_zd; i++)
         ZSTD_freeDDict(st->zd[i].dd);
     zt_release();
+    pthread_mutex_destroy(&st->wd_mu);
     pthread_mutex_destroy(&st->zd_mu);
     pthread_cond_destroy(&st->gate_cv);
     pthread_mutex_destroy(&st->gate_mu);
@@ -1138,8 +1149,105 @@ static int run_hooks(struct store_txn *t, const struct profile *old, const struc
     return 0;
 }
 
+/* This thread's compression context for store_pack_ahead, set as the writer's is. */
+static ZSTD_CCtx *zt_cctx(struct zthread *z)
+{
+    if (z->cctx)
+        return z->cctx;
+    z->cctx = ZSTD_createCCtx();
+    if (z->cctx &&
+        (ZSTD_isError(ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_compressionLevel, ZLEVEL)) ||
+         ZSTD_isError(ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_dictIDFlag, 0)) ||
+         ZSTD_isError(ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_contentSizeFlag, 1)))) {
+        ZSTD_freeCCtx(z->cctx);
+        z->cctx = NULL;
+    }
+    return z->cctx;
+}
+
+void store_pack_ahead(struct store *st, struct profile *p, int64_t now_ms, struct store_packed *out)
+{
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    struct zthread *z;
+    ZSTD_CCtx *cctx;
+    size_t n = 0;
+    bool ok = false;
+
+    memset(out, 0, sizeof(*out));
+    p->created_ms = p->updated_ms = now_ms; /* what a put at now_ms sets for a new profile */
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    if (profile_encode(p, true, &pk) || sb.size > STORE_RECORD_MAX)
+        goto out;
+    z = zt_get(ZHDR + ZSTD_compressBound(sb.size));
+    cctx = z ? zt_cctx(z) : NULL;
+    if (!cctx)
+        goto out;
+    pthread_mutex_lock(&st->wd_mu);
+    if (st->wd.id) {
+        n = ZSTD_CCtx_refCDict(cctx, st->wd.cdict);
+        if (!ZSTD_isError(n))
+            n = ZSTD_compress2(cctx, z->buf + ZHDR, z->cap - ZHDR, sb.data, sb.size);
+        ok = !ZSTD_isError(n) && ZHDR + n < sb.size;
+        out->dict = st->wd.id;
+        ZSTD_CCtx_refCDict(cctx, NULL); /* the writer may free it once the lock is let go */
+    }
+    pthread_mutex_unlock(&st->wd_mu);
+    if (!ok || !(out->data = malloc(ZHDR + n)))
+        goto out;
+    z->buf[0] = ZTAG;
+    for (int i = 0; i < 4; i++)
+        z->buf[1 + i] = (uint8_t)(out->dict >> (8 * i));
+    memcpy(out->data, z->buf, ZHDR + n);
+    out->len = ZHDR + n;
+    out->now_ms = now_ms;
+out:
+    msgpack_sbuffer_destroy(&sb);
+}
+
+void store_packed_release(struct store_packed *pk)
+{
+    free(pk->data);
+    memset(pk, 0, sizeof(*pk));
+}
+
+/*
+ * Whether pre, packed ahead for a new profile, can be stored as it is now: no dictionary is due
+ * to be trained first (record_pack would) and pre names the writer's current one. 1 with d set,
+ * 0 if not, or an error.
+ */
+static int record_reuse(struct store_txn *t, const struct store_packed *pre, MDB_val *d)
+{
+    struct store *st = t->st;
+    MDB_stat ms;
+    int rc;
+
+    if (st->train_at != UINT64_MAX) {
+        rc = store_txn_check(t, mdb_stat(t->txn, st->dbi_profiles, &ms), "stat profiles");
+        if (rc)
+            return rc;
+        if (ms.ms_entries >= st->train_at)
+            return 0;
+    }
+    if (!st->wd.id || pre->dict != st->wd.id)
+        return 0;
+    rc = wd_ensure(t);
+    if (rc)
+        return rc;
+    d->mv_data = pre->data;
+    d->mv_size = pre->len;
+    return 1;
+}
+
 int store_profile_put(struct store_txn *t, struct profile *p, enum store_put_mode mode,
                       int64_t now_ms, bool *created)
+{
+    return store_profile_put_packed(t, p, mode, now_ms, created, NULL);
+}
+
+int store_profile_put_packed(struct store_txn *t, struct profile *p, enum store_put_mode mode,
+                             int64_t now_ms, bool *created, const struct store_packed *pre)
 {
     struct store *st = t->st;
     size_t id_len = strlen(p->id);
@@ -1169,18 +1277,23 @@ int store_profile_put(struct store_txn *t, struct profile *p, enum store_put_mod
         p->created_ms = now_ms;
     /* A clock stepped back must not make a record updated before it was created. */
     p->updated_ms = now_ms > p->created_ms ? now_ms : p->created_ms;
-    msgpack_sbuffer_clear(&st->scratch);
-    msgpack_packer_init(&pk, &st->scratch, msgpack_sbuffer_write);
-    rc = profile_encode(p, true, &pk);
-    if (rc)
+    rc = pre && pre->data && !exists && pre->now_ms == now_ms ? record_reuse(t, pre, &d) : 0;
+    if (rc < 0)
         goto out;
-    if (st->scratch.size > STORE_RECORD_MAX) {
-        rc = SM_ETOOLARGE;
-        goto out;
+    if (rc == 0) {
+        msgpack_sbuffer_clear(&st->scratch);
+        msgpack_packer_init(&pk, &st->scratch, msgpack_sbuffer_write);
+        rc = profile_encode(p, true, &pk);
+        if (rc)
+            goto out;
+        if (st->scratch.size > STORE_RECORD_MAX) {
+            rc = SM_ETOOLARGE;
+            goto out;
+        }
+        rc = record_pack(t, st->scratch.data, st->scratch.size, &d);
+        if (rc)
+            goto out;
     }
-    rc = record_pack(t, st->scratch.data, st->scratch.size, &d);
-    if (rc)
-        goto out;
     rc = store_txn_check(t, mdb_put(t->txn, st->dbi_profiles, &k, &d, 0), "put profile");
     if (rc)
         goto out;

@@ -559,6 +559,139 @@ static int read_damaged(struct fx *f, const void *val, size_t len)
     return rc;
 }
 
+/* The raw bytes stored under id (a copy). */
+static uint8_t *stored_bytes(struct fx *f, const char *id, size_t *len)
+{
+    struct store_txn r;
+    MDB_val k = {strlen(id), (void *)id}, d;
+    uint8_t *out;
+
+    store_read_init(f->st, &r);
+    assert_int_equal(store_read_begin(&r), 0);
+    assert_int_equal(mdb_get(store_txn_mdb(&r), f->profiles, &k, &d), 0);
+    out = malloc(d.mv_size);
+    memcpy(out, d.mv_data, d.mv_size);
+    *len = d.mv_size;
+    store_read_release(&r);
+    return out;
+}
+
+struct packed_put {
+    struct profile *p;
+    int64_t now_ms;
+    const struct store_packed *pre;
+    bool created;
+};
+
+static int put_packed(struct store_txn *t, void *arg)
+{
+    struct packed_put *a = arg;
+
+    return store_profile_put_packed(t, a->p, STORE_PUT_UPSERT, a->now_ms, &a->created, a->pre);
+}
+
+/* Packing on another thread (the writer's ahead thread does), as the tests below need. */
+struct pack_arg {
+    struct store *st;
+    struct profile *p;
+    int64_t now_ms;
+    struct store_packed out;
+};
+
+static void *pack_on_thread(void *arg)
+{
+    struct pack_arg *a = arg;
+
+    store_pack_ahead(a->st, a->p, a->now_ms, &a->out);
+    return NULL;
+}
+
+static void test_records_packed_ahead_are_stored_as_the_put_would_pack_them(void **state)
+{
+    struct fx *f = *state;
+    struct profile p, q;
+    struct pack_arg pa;
+    struct packed_put pp;
+    pthread_t th;
+    uint8_t *ahead, *inline_;
+    size_t ahead_len, inline_len;
+    struct store_txn r;
+    struct profile got;
+    /* Strings set by hand: a profile's own are its arena's. */
+    char id2[] = "a-2", id3[] = "a-3", changed[] = "changed after packing", *orig;
+
+    open_store(f);
+    /* No dictionary yet: nothing packed, the put does it all. */
+    gen_profile(&p, "a", 0, 0);
+    store_pack_ahead(f->st, &p, 5000, &pa.out);
+    assert_null(pa.out.data);
+    profile_release(&p);
+    put_some(f, "w", 0, THRESHOLD + 10, 0);
+    assert_int_equal(stats(f).dict_id, 1);
+
+    /* Packed on another thread, stored as is: the same bytes as a put that packs it itself. */
+    gen_profile(&p, "a", 1, 0);
+    pa = (struct pack_arg){f->st, &p, 5000, {0}};
+    assert_int_equal(pthread_create(&th, NULL, pack_on_thread, &pa), 0);
+    pthread_join(th, NULL);
+    assert_non_null(pa.out.data);
+    assert_int_equal(pa.out.dict, 1);
+    assert_int_equal(pa.out.now_ms, 5000);
+    /* What the put stores is pre as packed: a description changed since is not in it. */
+    orig = p.description;
+    p.description = changed;
+    pp = (struct packed_put){&p, 5000, &pa.out, false};
+    assert_int_equal(store_write(f->st, put_packed, &pp), 0);
+    assert_true(pp.created);
+    p.description = orig;
+    ahead = stored_bytes(f, "a-1", &ahead_len);
+    assert_int_equal(ahead_len, pa.out.len);
+    assert_memory_equal(ahead, pa.out.data, ahead_len);
+    gen_profile(&q, "b", 1, 0); /* the same profile under another id, packed by its put */
+    q.id = id2;
+    pp = (struct packed_put){&q, 5000, NULL, false};
+    assert_int_equal(store_write(f->st, put_packed, &pp), 0);
+    p.id = id2;
+    store_packed_release(&pa.out);
+    store_pack_ahead(f->st, &p, 5000, &pa.out);
+    inline_ = stored_bytes(f, "a-2", &inline_len);
+    assert_int_equal(inline_len, pa.out.len);
+    assert_memory_equal(inline_, pa.out.data, inline_len);
+    free(ahead);
+    free(inline_);
+
+    /* Not for an id that exists (created_ms is the old one) nor for another time. */
+    p.description = changed;
+    pp = (struct packed_put){&p, 6000, &pa.out, false};
+    assert_int_equal(store_write(f->st, put_packed, &pp), 0);
+    assert_false(pp.created);
+    p.id = id3;
+    store_packed_release(&pa.out);
+    store_pack_ahead(f->st, &p, 5000, &pa.out);
+    pp = (struct packed_put){&p, 7000, &pa.out, false};
+    assert_int_equal(store_write(f->st, put_packed, &pp), 0);
+    store_read_init(f->st, &r);
+    assert_int_equal(store_read_begin(&r), 0);
+    assert_int_equal(store_profile_get(&r, "a-2", 3, &got), 0);
+    assert_int_equal(got.created_ms, 5000);
+    assert_int_equal(got.updated_ms, 6000);
+    assert_string_equal(got.description, changed); /* packed by the put */
+    profile_release(&got);
+    assert_int_equal(store_profile_get(&r, "a-3", 3, &got), 0);
+    assert_int_equal(got.created_ms, 7000);
+    assert_int_equal(got.updated_ms, 7000);
+    assert_string_equal(got.description, changed);
+    profile_release(&got);
+    assert_int_equal(store_profile_get(&r, "a-1", 3, &got), 0);
+    assert_int_equal(got.created_ms, 5000);
+    assert_string_equal(got.description, q.description);
+    profile_release(&got);
+    store_read_release(&r);
+    store_packed_release(&pa.out);
+    profile_release(&p);
+    profile_release(&q);
+}
+
 static void test_damaged_compressed_records_give_an_error_not_a_crash(void **state)
 {
     struct fx *f = *state;
@@ -708,6 +841,8 @@ int main(void)
             test_a_failed_training_falls_back_to_zstd_without_dictionary, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_dictionary_is_trained_again_once_at_dict_retrain,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_records_packed_ahead_are_stored_as_the_put_would_pack_them, setup, teardown),
         cmocka_unit_test_setup_teardown(test_damaged_compressed_records_give_an_error_not_a_crash,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
