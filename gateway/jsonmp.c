@@ -205,6 +205,7 @@ struct tc_key {
 
 struct tc {
     struct buf *out;
+    msgpack_packer pk; /* into out */
     struct tc_frame *stack;
     unsigned depth, max_depth;
     uint32_t maps;
@@ -341,29 +342,25 @@ static int tc_packed(struct tc *t)
 static int tc_null(void *ctx)
 {
     struct tc *t = ctx;
-    msgpack_packer pk;
     bool is_id;
 
     if (!tc_value(t, false, &is_id))
         return 0;
-    msgpack_packer_init(&pk, t->out, buf_msgpack_write);
-    msgpack_pack_nil(&pk);
+    msgpack_pack_nil(&t->pk);
     return tc_packed(t);
 }
 
 static int tc_bool(void *ctx, int v)
 {
     struct tc *t = ctx;
-    msgpack_packer pk;
     bool is_id;
 
     if (!tc_value(t, false, &is_id))
         return 0;
-    msgpack_packer_init(&pk, t->out, buf_msgpack_write);
     if (v)
-        msgpack_pack_true(&pk);
+        msgpack_pack_true(&t->pk);
     else
-        msgpack_pack_false(&pk);
+        msgpack_pack_false(&t->pk);
     return tc_packed(t);
 }
 
@@ -377,7 +374,6 @@ static int tc_number(void *ctx, const char *s, size_t n)
     struct tc *t = ctx;
     char small[64], *text = small, *end;
     bool is_id, real = memchr(s, '.', n) || memchr(s, 'e', n) || memchr(s, 'E', n);
-    msgpack_packer pk;
     long long i = 0;
     double d = 0;
 
@@ -403,18 +399,16 @@ static int tc_number(void *ctx, const char *s, size_t n)
         t->why = real ? "real number overflow" : "too big integer";
         return 0;
     }
-    msgpack_packer_init(&pk, t->out, buf_msgpack_write);
     if (real)
-        msgpack_pack_double(&pk, d);
+        msgpack_pack_double(&t->pk, d);
     else
-        msgpack_pack_int64(&pk, i);
+        msgpack_pack_int64(&t->pk, i);
     return tc_packed(t);
 }
 
 static int tc_string(void *ctx, const unsigned char *s, size_t n)
 {
     struct tc *t = ctx;
-    msgpack_packer pk;
     bool is_id;
 
     if (!tc_value(t, false, &is_id))
@@ -423,13 +417,12 @@ static int tc_string(void *ctx, const unsigned char *s, size_t n)
         t->why = "invalid utf-8 in a string";
         return 0;
     }
-    msgpack_packer_init(&pk, t->out, buf_msgpack_write);
-    msgpack_pack_str(&pk, n);
+    msgpack_pack_str(&t->pk, n);
     if (is_id) {
         t->id_off = t->out->len;
         t->id_len = n;
     }
-    msgpack_pack_str_body(&pk, s, n);
+    msgpack_pack_str_body(&t->pk, s, n);
     return tc_packed(t);
 }
 
@@ -501,17 +494,15 @@ static int tc_end(void *ctx)
 static int tc_key(void *ctx, const unsigned char *k, size_t n)
 {
     struct tc *t = ctx;
-    msgpack_packer pk;
 
     if (!utf8_strict(k, n)) {
         t->why = "invalid utf-8 in an object key";
         return 0;
     }
-    msgpack_packer_init(&pk, t->out, buf_msgpack_write);
-    msgpack_pack_str(&pk, n);
+    msgpack_pack_str(&t->pk, n);
     if (!tc_key_new(t, k, n, t->out->len))
         return 0;
-    msgpack_pack_str_body(&pk, k, n);
+    msgpack_pack_str_body(&t->pk, k, n);
     t->stack[t->depth - 1].n++;
     t->id_next = t->depth == 1 && n == 2 && memcmp(k, "id", 2) == 0;
     return tc_packed(t);
@@ -640,6 +631,7 @@ int jsonmp_transcode(const char *s, size_t len, const struct jsonmp_limits *lim,
         rc = tc_jansson(s, len, lim, out, top, e);
         goto out;
     }
+    msgpack_packer_init(&t.pk, out, buf_msgpack_write);
     t.max_depth = lim->max_depth;
     if (t.max_depth > TC_FRAMES) {
         t.stack = malloc(t.max_depth * sizeof(*t.stack));
