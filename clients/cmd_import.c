@@ -299,20 +299,23 @@ static int reap(struct importer *im, bool wait)
 static int start_batch(struct importer *im)
 {
     for (;;) {
+        struct slot *b = NULL;
         int rc = reap(im, false);
 
         if (rc)
             return rc;
-        for (unsigned i = 0; i < im->n_slots; i++)
-            if (im->slots[i].state == SLOT_FREE) { /* only this thread frees or fills */
-                struct slot *b = &im->slots[i];
-
-                b->len = 0;
-                b->records = 0;
-                b->first_number = im->next_number;
-                im->filling = b;
-                return im->header ? append(b, im->header, im->header_len) : 0;
-            }
+        pthread_mutex_lock(&im->mu); /* the senders write the states of the other slots */
+        for (unsigned i = 0; i < im->n_slots && !b; i++)
+            if (im->slots[i].state == SLOT_FREE)
+                b = &im->slots[i];
+        pthread_mutex_unlock(&im->mu);
+        if (b) { /* a free slot is this thread's alone until dispatch */
+            b->len = 0;
+            b->records = 0;
+            b->first_number = im->next_number;
+            im->filling = b;
+            return im->header ? append(b, im->header, im->header_len) : 0;
+        }
         rc = reap(im, true);
         if (rc)
             return rc;
