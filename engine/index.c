@@ -2381,6 +2381,149 @@ static void prefilter(const struct dmeta *dm, const struct index_filters *f, str
     *n = o;
 }
 
+/* No filter that the meta or the doc decides (type and min_score apply after scoring). */
+static bool filters_none(const struct index_filters *f)
+{
+    return f->kind < 0 && !f->country[0] && !f->lang[0] && !f->zone[0] && !f->sector[0];
+}
+
+/* The postings' weight of both directions, as prefilter weighs it before the context. */
+static inline float cand_raw(const struct cand *c)
+{
+    return (float)((double)c->w + c->wb);
+}
+
+/* c's leads estimate (prefilter's weight): its raw weight times its context from the meta. */
+static float cand_est(const struct dmeta *dm, struct est *e, const struct cand *c)
+{
+    struct match_meta m;
+
+    if (!dmeta_get_context(dm, c->docid, &m))
+        return cand_raw(c);
+    return (float)(((double)c->w + c->wb) * est_context(e, &m));
+}
+
+/* a ranks before b by (key desc, docid asc): the order of cand_before on another key. */
+static inline bool key_before(float ka, uint32_t da, float kb, uint32_t db)
+{
+    return ka > kb || (ka == kb && da < db);
+}
+
+struct kc {
+    float key;
+    uint32_t i; /* index into the candidates */
+};
+
+/* Sift h[i] down the heap h[0..k) whose root ranks last (of candidates v). */
+static void kheap_down(struct kc *h, uint32_t k, uint32_t i, const struct cand *v)
+{
+    struct kc x = h[i];
+
+    for (;;) {
+        uint32_t c = 2 * i + 1;
+
+        if (c >= k)
+            break;
+        if (c + 1 < k && key_before(h[c].key, v[h[c].i].docid, h[c + 1].key, v[h[c + 1].i].docid))
+            c++;
+        if (!key_before(x.key, v[x.i].docid, h[c].key, v[h[c].i].docid))
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    h[i] = x;
+}
+
+/*
+ * prefilter for a leads query without filters, when only the best `pool` by the estimate will
+ * be loaded (load_pool then takes exactly the first pool). The context is at most 1, so a
+ * candidate's estimate is at most its raw weight: once `pool` estimates are known, a candidate
+ * whose raw weight is below the pool-th best estimate cannot enter the pool, and its meta need
+ * not be read. The estimates are taken for the best 2 * pool by raw weight first (most of the
+ * pool is among them), then for the others that still could. The candidates kept are those
+ * estimated, weighed as prefilter weighs them: the same pool, in the same order, for a sixth of
+ * the meta reads (reading the meta of every candidate was 12 % of a query at 1M).
+ * Returns false (nothing done) when it does not pay or memory is short: prefilter then.
+ */
+static bool prefilter_top(const struct dmeta *dm, struct est *e, struct cand *v, uint32_t *n,
+                          uint32_t pool)
+{
+    uint32_t m = 2 * pool, kept = 0, hn = 0;
+    struct kc *h, *top;
+    float *ew; /* each candidate's estimate, -1 while not taken */
+
+    if (pool == 0 || *n <= 2 * m)
+        return false;
+    h = malloc(pool * sizeof(*h));
+    top = malloc(m * sizeof(*top));
+    ew = malloc(*n * sizeof(*ew));
+    if (!h || !top || !ew) {
+        free(h);
+        free(top);
+        free(ew);
+        return false;
+    }
+    for (uint32_t i = 0; i < *n; i++)
+        ew[i] = -1.0f;
+    /* The best m by raw weight: a heap with the m-th best at its root. */
+    for (uint32_t i = 0; i < *n; i++) {
+        float r = cand_raw(&v[i]);
+
+        if (i < m) {
+            top[i] = (struct kc){r, i};
+            if (i == m - 1)
+                for (uint32_t j = m / 2; j-- > 0;)
+                    kheap_down(top, m, j, v);
+        } else if (key_before(r, v[i].docid, top[0].key, v[top[0].i].docid)) {
+            top[0] = (struct kc){r, i};
+            kheap_down(top, m, 0, v);
+        }
+    }
+    /* Their estimates, in a heap of the best pool with the pool-th best at its root. */
+    for (uint32_t j = 0; j < m; j++) {
+        uint32_t i = top[j].i;
+        struct kc x;
+
+        if (j + EST_AHEAD < m)
+            dmeta_prefetch(dm, v[top[j + EST_AHEAD].i].docid, false);
+        x = (struct kc){cand_est(dm, e, &v[i]), i};
+        ew[i] = x.key;
+        if (hn < pool) {
+            h[hn++] = x;
+            if (hn == pool)
+                for (uint32_t k = pool / 2; k-- > 0;)
+                    kheap_down(h, pool, k, v);
+        } else if (key_before(x.key, v[i].docid, h[0].key, v[h[0].i].docid)) {
+            h[0] = x;
+            kheap_down(h, pool, 0, v);
+        }
+    }
+    /* The others, where the raw weight still reaches the pool-th best estimate. */
+    for (uint32_t i = 0; i < *n; i++) {
+        struct kc x;
+
+        if (ew[i] >= 0 || cand_raw(&v[i]) < h[0].key)
+            continue;
+        x = (struct kc){cand_est(dm, e, &v[i]), i};
+        ew[i] = x.key;
+        if (key_before(x.key, v[i].docid, h[0].key, v[h[0].i].docid)) {
+            h[0] = x;
+            kheap_down(h, pool, 0, v);
+        }
+    }
+    /* Keep the candidates estimated, in their order, weighed by their estimate. */
+    for (uint32_t i = 0; i < *n; i++)
+        if (ew[i] >= 0) {
+            v[kept] = v[i];
+            v[kept++].w = ew[i];
+        }
+    *n = kept;
+    free(h);
+    free(top);
+    free(ew);
+    return true;
+}
+
 static bool zone_eq(const char *z, size_t n, const char *want)
 {
     size_t wn = strlen(want);
@@ -2677,7 +2820,10 @@ int index_leads(struct index *ix, struct store_txn *t, const char *id, size_t id
         est->a = r->a;
         est->type = f->type;
         memset(est->cache, 0, sizeof(est->cache));
-        prefilter(&ix->dm, f, est, cands, &n_cands);
+        if (filters_none(f) ? !prefilter_top(&ix->dm, est, cands, &n_cands,
+                                             pool_size(offset, limit))
+                            : true)
+            prefilter(&ix->dm, f, est, cands, &n_cands);
         rc = load_pool(q, cands, n_cands, pool_size(offset, limit), &doc_f, false, &ds);
     }
     if (rc)

@@ -592,6 +592,66 @@ static void test_index_leads_filter_finds_few_behind_many(void **state)
     }
 }
 
+#define FAR 500 /* more than twice a leads pool (100) */
+
+/* FAR Brazilian distributors, then 12 German ones: the same offer, the same words. */
+static int put_far_then_near(struct store_txn *t, void *arg)
+{
+    char json[1024];
+    int rc = 0;
+
+    (void)arg;
+    for (int i = 0; rc == 0 && i < FAR + 12; i++) {
+        bool near = i >= FAR;
+
+        snprintf(json, sizeof(json),
+                 "{\"id\": \"%s-%04d\", \"kind\": \"%s\", \"name\": \"Dist %d\", "
+                 "\"country\": \"%s\", \"languages\": [\"%s\"], \"sectors\": [\"G4649\"], "
+                 "\"offers\": [{\"type\": \"distribution\", \"sectors\": [\"G4649\"], "
+                 "\"keywords\": [\"stationery wholesale\"], "
+                 "\"text\": \"stationery distributor wholesale school office\"}]}",
+                 near ? "de" : "br", i, near ? "large" : "sme", i, near ? "DE" : "BR",
+                 near ? "zh" : "pt");
+        rc = put_json(t, json);
+    }
+    return rc;
+}
+
+/*
+ * The leads' pool is chosen by the estimate with the context, not by the postings' weight
+ * alone: FAR partners the postings weigh exactly like 12 later ones (same words, same sector:
+ * ties go to the lower docids, the FAR), but in the wrong country, with no common language. The
+ * 12 must make the pool and lead, although more than two pools of equal weight rank before them
+ * (the first stage estimates the best by weight first, then whatever may still beat them).
+ */
+static void test_index_leads_pool_weighs_context_past_the_best_by_postings(void **state)
+{
+    static const char qn[] =
+        "{\"id\": \"qn\", \"kind\": \"sme\", \"name\": \"Quill\", \"country\": \"CN\", "
+        "\"languages\": [\"zh\"], \"sectors\": [\"C3290\"], "
+        "\"needs\": [{\"type\": \"distribution\", \"sectors\": [\"G4649\"], \"keywords\": "
+        "[\"stationery wholesale\"], \"text\": \"stationery distributor wholesale school "
+        "office\", \"countries\": [\"DE\"]}]}";
+    struct fx *f = *state;
+    struct index_filters flt;
+    struct index_leads r;
+
+    put(f, qn);
+    end_read(f);
+    assert_int_equal(store_write(f->st, put_far_then_near, NULL), 0);
+    index_filters_init(&flt);
+    assert_int_equal(index_leads(f->ix, snap(f), "qn", 2, &flt, 0, 12, false, &r), 0);
+    assert_int_equal(r.n, 12);
+    for (uint32_t i = 0; i < r.n; i++)
+        assert_memory_equal(match_doc_id(r.v[i].b), "de-", 3);
+    index_leads_release(&r);
+    /* A page past them: the Brazilian ones follow, in id order (equal scores). */
+    assert_int_equal(index_leads(f->ix, snap(f), "qn", 2, &flt, 12, 3, false, &r), 0);
+    assert_int_equal(r.n, 3);
+    assert_string_equal(match_doc_id(r.v[0].b), "br-0000");
+    index_leads_release(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -599,6 +659,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_index_doc_meta_follows_commits_and_restarts, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            test_index_leads_pool_weighs_context_past_the_best_by_postings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_index_leads_filter_finds_few_behind_many, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_index_update_replaces_postings_and_keeps_docid, setup,
