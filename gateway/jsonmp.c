@@ -100,21 +100,33 @@ static int too_deep(const char *s, size_t len, unsigned max, size_t line, size_t
                         col, max);
 }
 
+/* The checks before either parser: size, then nesting (*lim defaulted, *flags prescan's). */
+static int check_text(const char *s, size_t len, const struct jsonmp_limits **lim,
+                      unsigned *flags, struct sm_error *e)
+{
+    size_t line, col;
+
+    if (!*lim)
+        *lim = &jsonmp_default_limits;
+    if (len > (*lim)->max_bytes)
+        return sm_error_set(e, SM_ETOOLARGE, "", "json text is over %zu bytes", (*lim)->max_bytes);
+    if (prescan(s, len, (*lim)->max_depth, &line, &col, flags))
+        return too_deep(s, len, (*lim)->max_depth, line, col, e);
+    return 0;
+}
+
 int jsonmp_parse(const char *s, size_t len, const struct jsonmp_limits *lim, json_t **out,
                  struct sm_error *e)
 {
     json_error_t jerr;
-    size_t line, col;
     unsigned flags;
     json_t *j;
+    int rc;
 
     *out = NULL;
-    if (!lim)
-        lim = &jsonmp_default_limits;
-    if (len > lim->max_bytes)
-        return sm_error_set(e, SM_ETOOLARGE, "", "json text is over %zu bytes", lim->max_bytes);
-    if (prescan(s, len, lim->max_depth, &line, &col, &flags))
-        return too_deep(s, len, lim->max_depth, line, col, e);
+    rc = check_text(s, len, &lim, &flags, e);
+    if (rc)
+        return rc;
     j = json_loadb(s, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!j) {
         /* A one-line text (an NDJSON line, a curl -d body) is better named by column alone. */
@@ -614,19 +626,16 @@ int jsonmp_transcode(const char *s, size_t len, const struct jsonmp_limits *lim,
     struct tc_key keys[TC_KEYS];
     struct tc t = {.out = out, .stack = frames, .keys = keys, .keys_mask = TC_KEYS - 1,
                    .id_off = SIZE_MAX};
-    size_t start = out->len, line, col;
+    size_t start = out->len;
     yajl_handle h = NULL;
     unsigned flags;
     int rc;
 
     if (top)
         *top = (struct jsonmp_top){0};
-    if (!lim)
-        lim = &jsonmp_default_limits;
-    if (len > lim->max_bytes)
-        return sm_error_set(e, SM_ETOOLARGE, "", "json text is over %zu bytes", lim->max_bytes);
-    if (prescan(s, len, lim->max_depth, &line, &col, &flags))
-        return too_deep(s, len, lim->max_depth, line, col, e);
+    rc = check_text(s, len, &lim, &flags, e);
+    if (rc)
+        return rc;
     if (flags & PRESCAN_JANSSON) {
         rc = tc_jansson(s, len, lim, out, top, e);
         goto out;
