@@ -66,7 +66,7 @@ struct ops_profiles {
     struct profile **ok; /* the valid ones in order (n_ok): what store_prepare takes */
     uint32_t n, n_ok;
     /* Decoded ahead with a clock (c->now_ms): each valid item's record packed for a put at
-     * now_ms (store_pack_ahead), which the handler then puts them at. NULL otherwise. */
+     * now_ms (store_pack_ahead), stored as it is if the id is new. NULL otherwise. */
     struct store_packed *packed;
     int64_t now_ms;
 };

@@ -276,9 +276,9 @@ nomem:
 
 /* profile.import before its turn: its items decoded (a bad body is left to the handler). */
 /*
- * Decode ahead; with a clock, also pack each valid item's record for a put at that time (the
- * handler then puts them at it: the time the engine took the request rather than the time its
- * group began), so that the writer only stores them.
+ * Decode ahead; with a clock, also pack each valid item's record for a put at that time, so that
+ * the writer only stores it (a new profile is then stamped with the time the engine took the
+ * request rather than the time its group began; an update packs and stamps as usual).
  */
 static int prepare_import(const struct ops_ctx *c, const msgpack_object *body,
                           struct ops_profiles *out)
@@ -355,8 +355,7 @@ static int op_import(struct ops_ctx *c, const msgpack_object *body)
                 goto out;
             continue;
         }
-        rc = store_profile_put_packed(c->txn, &ps->ps[i], STORE_PUT_UPSERT,
-                                      ps->packed ? ps->now_ms : c->now_ms, &created,
+        rc = store_profile_put_packed(c->txn, &ps->ps[i], STORE_PUT_UPSERT, c->now_ms, &created,
                                       ps->packed ? &ps->packed[i] : NULL);
         if (rc == 0)
             rc = pack_result(pk, item, &ps->ps[i], created, NULL);

@@ -742,6 +742,11 @@ static int run_batch(struct store_txn *t, void *arg)
     struct writer *w = arg;
     struct group *g = w->cur;
 
+    /*
+     * A re-run after map growth: the first run's ahead job may still be preparing next, and
+     * cur's puts read (an import of its own: replace) the index's prepared set.
+     */
+    ahead_wait(w);
     ops_events_clear(&w->ev);
     for (size_t i = 0; i < g->n; i++) {
         struct ops_request *r = &g->reqs[i];

@@ -1277,9 +1277,11 @@ int store_profile_put_packed(struct store_txn *t, struct profile *p, enum store_
         p->created_ms = now_ms;
     /* A clock stepped back must not make a record updated before it was created. */
     p->updated_ms = now_ms > p->created_ms ? now_ms : p->created_ms;
-    rc = pre && pre->data && !exists && pre->now_ms == now_ms ? record_reuse(t, pre, &d) : 0;
+    rc = pre && pre->data && !exists ? record_reuse(t, pre, &d) : 0;
     if (rc < 0)
         goto out;
+    if (rc == 1) /* new: stamped when it was packed */
+        p->created_ms = p->updated_ms = pre->now_ms;
     if (rc == 0) {
         msgpack_sbuffer_clear(&st->scratch);
         msgpack_packer_init(&pk, &st->scratch, msgpack_sbuffer_write);

@@ -295,8 +295,9 @@ void store_packed_release(struct store_packed *pk);
 
 /*
  * store_profile_put with pre (may be NULL) packed ahead: stored as it is when it still holds (the
- * id is new, now_ms is pre->now_ms, and pre's dictionary is still the writer's with none due to
- * be trained); else the record is packed here, as store_profile_put does.
+ * id is new, and pre's dictionary is still the writer's with none due to be trained), the
+ * profile then stamped pre->now_ms; else the record is packed here at now_ms, as
+ * store_profile_put does (an update is stamped now_ms, never earlier than the writes before it).
  */
 int store_profile_put_packed(struct store_txn *t, struct profile *p, enum store_put_mode mode,
                              int64_t now_ms, bool *created, const struct store_packed *pre);
